@@ -170,8 +170,9 @@ struct load_ctx {
     bool failed;
 };
 
-static int ini_handler(void *user, const char *section, const char *name, const char *value,
-                       int lineno)
+/* inih stops at the first entry this refuses and returns its line number,
+ * which config_load_file adds to the message kept here. */
+static int on_ini_entry(void *user, const char *section, const char *name, const char *value)
 {
     struct load_ctx *c = user;
     char msg[200];
@@ -179,13 +180,12 @@ static int ini_handler(void *user, const char *section, const char *name, const 
     if (c->failed)
         return 0;
     if (strcmp(section, "vigild") != 0) {
-        snprintf(c->err, c->cap, "%s:%d: key \"%s\" outside section [vigild]", c->path, lineno,
-                 name);
+        snprintf(c->err, c->cap, "key \"%s\" outside section [vigild]", name);
         c->failed = true;
         return 0;
     }
     if (!config_set(c->cfg, name, value, msg, sizeof(msg))) {
-        snprintf(c->err, c->cap, "%s:%d: %s", c->path, lineno, msg);
+        snprintf(c->err, c->cap, "%s", msg);
         c->failed = true;
         return 0;
     }
@@ -201,10 +201,14 @@ bool config_load_file(struct config *cfg, const char *path, char *err, size_t ca
         snprintf(err, cap, "%s: %s", path, strerror(errno));
         return false;
     }
-    int rc = ini_parse_file_ex(f, ini_handler, &c);
+    int rc = ini_parse_file(f, on_ini_entry, &c);
     fclose(f);
-    if (c.failed)
+    if (c.failed) {
+        char msg[300];
+        snprintf(msg, sizeof(msg), "%s", err);
+        snprintf(err, cap, "%s:%d: %s", path, rc, msg);
         return false;
+    }
     if (rc != 0) {
         snprintf(err, cap, "%s:%d: syntax error (expected key = value)", path, rc);
         return false;
@@ -274,4 +278,29 @@ void config_print_doc(FILE *out)
         fprintf(out, "; %s%s\n", k->doc, k->reloadable ? " (reloadable)" : " (restart)");
         fprintf(out, ";%s = %s\n\n", k->name, k->def);
     }
+}
+
+bool config_build(const char *path, const char *const *overrides, int noverrides,
+                  struct config *out, char *err, size_t cap)
+{
+    config_init(out);
+    if (path && !config_load_file(out, path, err, cap))
+        goto fail;
+    for (int i = 0; i < noverrides; i++) {
+        char key[64];
+        const char *kv = overrides[i], *eq = strchr(kv, '=');
+        size_t klen = eq ? (size_t)(eq - kv) : 0;
+        if (eq == NULL || klen == 0 || klen >= sizeof(key)) {
+            snprintf(err, cap, "bad option \"--%s\" (expected --key=value)", kv);
+            goto fail;
+        }
+        memcpy(key, kv, klen);
+        key[klen] = '\0';
+        if (!config_set(out, key, eq + 1, err, cap))
+            goto fail;
+    }
+    return true;
+fail:
+    config_clear(out);
+    return false;
 }

@@ -73,6 +73,13 @@ bool config_set(struct config *cfg, const char *key, const char *value, char *er
 bool config_load_file(struct config *cfg, const char *path, char *err, size_t cap)
     __attribute__((warn_unused_result));
 
+/* Builds a configuration the way start-up and every reload do: defaults,
+ * then the file (path may be NULL), then "key=value" overrides from the
+ * command line. Does not validate. On failure out is cleared and err says
+ * which file, line or option was wrong. */
+bool config_build(const char *path, const char *const *overrides, int noverrides,
+                  struct config *out, char *err, size_t cap) __attribute__((warn_unused_result));
+
 /* Checks cross-key rules (files named, db set). Returns false with a message. */
 bool config_validate(const struct config *cfg, char *err, size_t cap)
     __attribute__((warn_unused_result));

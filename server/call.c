@@ -1,0 +1,428 @@
+/* call: one gRPC call on one HTTP/2 stream: request validation, deadline,
+ * dispatch through the method table, and the response (see call.h). */
+#include "call.h"
+#include "auth.h"
+#include "conn.h"
+#include "log.h"
+#include "rpc.h"
+#include "server.h"
+
+#include <event2/event.h>
+#include <nghttp2/nghttp2.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum call_state {
+    CALL_HEADERS,    /* receiving the header block */
+    CALL_RECEIVING,  /* receiving the request message */
+    CALL_DISPATCHED, /* identity lookup or handler at work */
+    CALL_ANSWERED,   /* response submitted; waiting for the stream to close */
+};
+
+struct call {
+    struct conn *conn;              /* owner; the call never outlives it */
+    int32_t stream_id;
+    enum call_state state;
+    const struct rpc_method *method; /* NULL until the path is known and served */
+    char path[128];                 /* :path, cut for logs */
+    bool is_post;                   /* :method was POST */
+    bool grpc_content;              /* content-type is application/grpc[+proto] */
+    bool has_path;
+    bool headers_too_large;         /* header list above max_header_list_size */
+    bool request_ended;             /* END_STREAM received */
+    size_t header_bytes;            /* as counted by RFC 7541 (name + value + 32) */
+    int64_t timeout_us;             /* grpc-timeout, 0 = none */
+    struct event *deadline;         /* fires DEADLINE_EXCEEDED; NULL without timeout */
+    struct grpcwire_reader reader;  /* the request message */
+    ProtobufCMessage *request;      /* decoded request, owned */
+    struct call_identity identity;  /* resolved before the handler runs */
+    struct pool_query *query;       /* statement in flight, cancelled if the call ends */
+    call_query_cb query_cb;         /* its continuation */
+    uint8_t *resp;                  /* framed response message, owned */
+    size_t resp_len, resp_off;
+    int status;                     /* grpc-status sent, -1 before */
+    char *status_msg;               /* grpc-message sent (plain text), owned */
+    uint64_t start_us;              /* for the access line */
+    struct call *prev, *next;       /* conn's list of live calls */
+};
+
+/* Static header strings are passed without copies. */
+#define NV_STATIC(n, v)                                                                            \
+    {                                                                                              \
+        (uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, sizeof(v) - 1,                              \
+            NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE                           \
+    }
+
+static void deadline_fired(evutil_socket_t fd, short what, void *arg);
+
+struct call *call_new(struct conn *conn, int32_t stream_id)
+{
+    struct call *c = xcalloc(1, sizeof(*c));
+    c->conn = conn;
+    c->stream_id = stream_id;
+    c->status = -1;
+    c->start_us = conn_now_us();
+    grpcwire_reader_init(&c->reader, (size_t)server_config(conn->srv)->max_message_size);
+    c->next = conn->calls;
+    if (conn->calls)
+        conn->calls->prev = c;
+    conn->calls = c;
+    conn->open_calls++;
+    conn->last_active_us = c->start_us;
+    return c;
+}
+
+static bool header_is(const uint8_t *name, size_t len, const char *lit)
+{
+    return strlen(lit) == len && memcmp(name, lit, len) == 0;
+}
+
+static bool content_type_ok(const uint8_t *v, size_t len)
+{
+    static const char base[] = "application/grpc";
+    size_t blen = sizeof(base) - 1;
+    if (len < blen || memcmp(v, base, blen) != 0)
+        return false;
+    if (len == blen || v[blen] == ';')
+        return true;
+    return len >= blen + 6 && memcmp(v + blen, "+proto", 6) == 0 &&
+           (len == blen + 6 || v[blen + 6] == ';');
+}
+
+void call_on_header(struct call *c, const uint8_t *name, size_t namelen, const uint8_t *value,
+                    size_t valuelen)
+{
+    c->header_bytes += namelen + valuelen + 32;
+    if (c->header_bytes > (size_t)server_config(c->conn->srv)->max_header_list_size) {
+        c->headers_too_large = true;
+        return;
+    }
+    if (header_is(name, namelen, ":method")) {
+        c->is_post = valuelen == 4 && memcmp(value, "POST", 4) == 0;
+    } else if (header_is(name, namelen, ":path")) {
+        size_t n = valuelen < sizeof(c->path) - 1 ? valuelen : sizeof(c->path) - 1;
+        memcpy(c->path, value, n);
+        c->path[n] = '\0';
+        c->has_path = true;
+        c->method = rpc_find((const char *)value, valuelen);
+    } else if (header_is(name, namelen, "content-type")) {
+        c->grpc_content = content_type_ok(value, valuelen);
+    } else if (header_is(name, namelen, "grpc-timeout")) {
+        if (!grpcwire_timeout_parse((const char *)value, valuelen, &c->timeout_us))
+            c->timeout_us = -1; /* malformed: answered when the headers end */
+    }
+}
+
+/* Answers with HTTP-level refusal for requests that are not gRPC at all. */
+static void answer_http(struct call *c, const char *status, const char *why)
+{
+    nghttp2_nv nva[] = {
+        {(uint8_t *)":status", (uint8_t *)status, 7, strlen(status),
+         NGHTTP2_NV_FLAG_NO_COPY_NAME},
+        NV_STATIC("content-type", "text/plain"),
+    };
+    c->state = CALL_ANSWERED;
+    c->status = GRPC_UNIMPLEMENTED;
+    c->status_msg = xstrdup(why);
+    if (nghttp2_submit_response(c->conn->h2, c->stream_id, nva, 2, NULL) != 0)
+        conn_close(c->conn, "cannot submit response");
+    conn_flush(c->conn);
+}
+
+void call_on_headers_done(struct call *c)
+{
+    const struct config *cfg = server_config(c->conn->srv);
+
+    c->state = CALL_RECEIVING;
+    if (!c->is_post) {
+        answer_http(c, "405", "not a POST request");
+    } else if (!c->grpc_content) {
+        answer_http(c, "415", "content-type is not application/grpc");
+    } else if (c->headers_too_large) {
+        call_fail(c, GRPC_RESOURCE_EXHAUSTED, "request headers exceed max_header_list_size (%d)",
+                  cfg->max_header_list_size);
+    } else if (c->timeout_us < 0) {
+        call_fail(c, GRPC_INVALID_ARGUMENT, "grpc-timeout: malformed value");
+    } else if (c->method == NULL) {
+        call_fail(c, GRPC_UNIMPLEMENTED, "unknown method %s", c->has_path ? c->path : "(no path)");
+    } else if (c->timeout_us > 0) {
+        struct timeval tv = {c->timeout_us / 1000000, c->timeout_us % 1000000};
+        c->deadline = evtimer_new(server_base(c->conn->srv), deadline_fired, c);
+        if (c->deadline == NULL || evtimer_add(c->deadline, &tv) != 0) {
+            log_error("msg=\"cannot arm deadline timer\" method=%s", c->path);
+            call_fail(c, GRPC_INTERNAL, "cannot arm deadline");
+        }
+    }
+}
+
+static void fail_read(struct call *c, enum grpcwire_read r)
+{
+    const struct config *cfg = server_config(c->conn->srv);
+    switch (r) {
+    case GRPCWIRE_COMPRESSED:
+        call_fail(c, GRPC_UNIMPLEMENTED,
+                  "compressed messages are not supported; send identity encoding");
+        break;
+    case GRPCWIRE_TOO_LARGE:
+        call_fail(c, GRPC_RESOURCE_EXHAUSTED, "request message exceeds max_message_size (%d bytes)",
+                  cfg->max_message_size);
+        break;
+    case GRPCWIRE_BAD_FLAG:
+        call_fail(c, GRPC_INTERNAL, "malformed gRPC message prefix");
+        break;
+    default:
+        call_fail(c, GRPC_RESOURCE_EXHAUSTED, "out of memory for the request");
+        break;
+    }
+}
+
+void call_on_data(struct call *c, const uint8_t *data, size_t len)
+{
+    size_t used;
+    if (c->state != CALL_RECEIVING)
+        return; /* answered early: the rest of the request is dropped */
+    enum grpcwire_read r = grpcwire_reader_feed(&c->reader, data, len, &used);
+    if (r == GRPCWIRE_MESSAGE && used < len)
+        call_fail(c, GRPC_INVALID_ARGUMENT, "a unary call carries exactly one request message");
+    else if (r != GRPCWIRE_MESSAGE && r != GRPCWIRE_NEED_MORE)
+        fail_read(c, r);
+}
+
+bool call_any_served(const struct call *list)
+{
+    for (const struct call *c = list; c != NULL; c = c->next) {
+        if (c->state == CALL_DISPATCHED || c->state == CALL_ANSWERED)
+            return true;
+    }
+    return false;
+}
+
+bool call_request_ended(const struct call *c)
+{
+    return c->request_ended;
+}
+
+void call_on_request_end(struct call *c)
+{
+    size_t len;
+
+    c->request_ended = true;
+    if (c->state != CALL_RECEIVING)
+        return;
+    const uint8_t *msg = grpcwire_reader_message(&c->reader, &len);
+    if (msg == NULL) {
+        call_fail(c, GRPC_INVALID_ARGUMENT, "request has no message");
+        return;
+    }
+    c->request = protobuf_c_message_unpack(c->method->request, NULL, len, msg);
+    if (c->request == NULL) {
+        call_fail(c, GRPC_INVALID_ARGUMENT, "request is not a valid %s message",
+                  c->method->request->name);
+        return;
+    }
+    c->state = CALL_DISPATCHED;
+    auth_resolve(c, c->conn);
+}
+
+const struct rpc_method *call_method(const struct call *c)
+{
+    return c->method;
+}
+
+struct call_identity *call_identity_mut(struct call *c)
+{
+    return &c->identity;
+}
+
+void call_dispatch(struct call *c)
+{
+    c->method->handler(c);
+}
+
+static void end_work(struct call *c)
+{
+    if (c->query != NULL) {
+        pool_cancel(c->query);
+        c->query = NULL;
+    }
+    if (c->deadline != NULL) {
+        event_free(c->deadline);
+        c->deadline = NULL;
+    }
+}
+
+static void deadline_fired(evutil_socket_t fd, short what, void *arg)
+{
+    struct call *c = arg;
+    call_fail(c, GRPC_DEADLINE_EXCEEDED, "deadline of %lld ms exceeded",
+              (long long)(c->timeout_us / 1000));
+}
+
+static const char *role_name(enum call_role r)
+{
+    static const char *const names[] = {"none", "regional", "central", "partner", "anonymous"};
+    return names[r];
+}
+
+static void access_line(struct call *c, uint32_t error_code)
+{
+    const struct config *cfg = server_config(c->conn->srv);
+    if (!cfg->log_access || !log_enabled(LOGL_INFO))
+        return;
+    uint64_t us = conn_now_us() - c->start_us;
+    int status = c->status >= 0 ? c->status : GRPC_CANCELLED;
+    log_write(LOGL_INFO,
+              "msg=rpc method=%s status=%s duration_ms=%llu.%03llu office=%s role=%s peer=%s "
+              "conn=%llu%s",
+              c->has_path ? log_quote(c->path) : "-", grpcwire_code_name(status),
+              (unsigned long long)(us / 1000), (unsigned long long)(us % 1000),
+              c->identity.office[0] ? log_quote(c->identity.office) : "-",
+              role_name(c->identity.role), c->conn->peer, (unsigned long long)c->conn->id_num,
+              error_code ? " reset=1" : "");
+}
+
+void call_on_close(struct call *c, uint32_t error_code)
+{
+    struct conn *conn = c->conn;
+
+    end_work(c);
+    access_line(c, error_code);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        conn->calls = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    conn->open_calls--;
+    conn->last_active_us = conn_now_us();
+    grpcwire_reader_clear(&c->reader);
+    if (c->request)
+        protobuf_c_message_free_unpacked(c->request, NULL);
+    free(c->resp);
+    free(c->status_msg);
+    free(c);
+}
+
+const ProtobufCMessage *call_request(const struct call *c)
+{
+    return c->request;
+}
+
+const struct call_identity *call_identity(const struct call *c)
+{
+    return &c->identity;
+}
+
+static int submit_trailers(struct call *c)
+{
+    char status[12], msg[1024];
+    snprintf(status, sizeof(status), "%d", c->status);
+    size_t mlen = grpcwire_message_encode(c->status_msg ? c->status_msg : "",
+                                          c->status_msg ? strlen(c->status_msg) : 0, msg,
+                                          sizeof(msg));
+    nghttp2_nv nva[] = {
+        {(uint8_t *)"grpc-status", (uint8_t *)status, 11, strlen(status),
+         NGHTTP2_NV_FLAG_NO_COPY_NAME},
+        {(uint8_t *)"grpc-message", (uint8_t *)msg, 12, mlen, NGHTTP2_NV_FLAG_NO_COPY_NAME},
+    };
+    return nghttp2_submit_trailer(c->conn->h2, c->stream_id, nva, mlen ? 2 : 1);
+}
+
+static ssize_t read_body(nghttp2_session *s, int32_t stream_id, uint8_t *buf, size_t len,
+                         uint32_t *flags, nghttp2_data_source *src, void *user_data)
+{
+    struct call *c = src->ptr;
+    size_t n = c->resp_len - c->resp_off;
+    if (n > len)
+        n = len;
+    memcpy(buf, c->resp + c->resp_off, n);
+    c->resp_off += n;
+    if (c->resp_off == c->resp_len) {
+        *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
+        if (submit_trailers(c) != 0)
+            return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+    }
+    return (ssize_t)n;
+}
+
+void call_reply(struct call *c, const ProtobufCMessage *resp)
+{
+    static const nghttp2_nv nva[] = {
+        NV_STATIC(":status", "200"),
+        NV_STATIC("content-type", "application/grpc"),
+    };
+    if (c->state == CALL_ANSWERED)
+        return;
+    size_t len = protobuf_c_message_get_packed_size(resp);
+    if (len > (size_t)server_config(c->conn->srv)->max_message_size) {
+        call_fail(c, GRPC_RESOURCE_EXHAUSTED, "response exceeds max_message_size");
+        return;
+    }
+    end_work(c);
+    c->state = CALL_ANSWERED;
+    c->status = GRPC_OK;
+    c->resp = xmalloc(GRPCWIRE_PREFIX_LEN + len);
+    grpcwire_prefix_encode(c->resp, (uint32_t)len);
+    protobuf_c_message_pack(resp, c->resp + GRPCWIRE_PREFIX_LEN);
+    c->resp_len = GRPCWIRE_PREFIX_LEN + len;
+    nghttp2_data_provider prd = {.source.ptr = c, .read_callback = read_body};
+    if (nghttp2_submit_response(c->conn->h2, c->stream_id, nva, 2, &prd) != 0)
+        conn_close(c->conn, "cannot submit response");
+    conn_flush(c->conn);
+}
+
+void call_fail(struct call *c, enum grpc_code code, const char *fmt, ...)
+{
+    char text[512], status[12], msg[1024];
+    va_list ap;
+
+    if (c->state == CALL_ANSWERED)
+        return;
+    end_work(c);
+    c->state = CALL_ANSWERED;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    c->status = code;
+    c->status_msg = xstrdup(text);
+    snprintf(status, sizeof(status), "%d", (int)code);
+    size_t mlen = grpcwire_message_encode(text, strlen(text), msg, sizeof(msg));
+    nghttp2_nv nva[] = {
+        NV_STATIC(":status", "200"),
+        NV_STATIC("content-type", "application/grpc"),
+        {(uint8_t *)"grpc-status", (uint8_t *)status, 11, strlen(status),
+         NGHTTP2_NV_FLAG_NO_COPY_NAME},
+        {(uint8_t *)"grpc-message", (uint8_t *)msg, 12, mlen, NGHTTP2_NV_FLAG_NO_COPY_NAME},
+        NV_STATIC("grpc-accept-encoding", "identity"),
+    };
+    /* Trailers-only response: one HEADERS frame ending the stream. */
+    size_t n = code == GRPC_UNIMPLEMENTED ? 5 : 4;
+    if (nghttp2_submit_response(c->conn->h2, c->stream_id, nva, n, NULL) != 0)
+        conn_close(c->conn, "cannot submit response");
+    conn_flush(c->conn);
+}
+
+static void query_done(void *arg, enum pool_result result, const PGresult *res, const char *msg)
+{
+    struct call *c = arg;
+    c->query = NULL;
+    c->query_cb(c, result, res, msg);
+}
+
+void call_query(struct call *c, const char *sql, int nparams, const char *const *params,
+                call_query_cb cb)
+{
+    c->query_cb = cb;
+    c->query = pool_query(server_pool(c->conn->srv), sql, nparams, params, query_done, c);
+}
+
+void call_fail_db(struct call *c, enum pool_result result, const char *msg)
+{
+    if (result == POOL_UNAVAILABLE) {
+        call_fail(c, GRPC_UNAVAILABLE, "database unavailable; retry later");
+        return;
+    }
+    log_error("msg=\"database error\" method=%s error=%s", c->path, log_quote(msg));
+    call_fail(c, GRPC_INTERNAL, "internal database error");
+}

@@ -1,0 +1,11 @@
+/* svc: the service handlers, one file per gRPC service (svc_<service>.c),
+ * referenced only by the method table in rpc.c. */
+#ifndef VIGIL_SVC_H
+#define VIGIL_SVC_H
+
+struct call;
+
+void svc_health_check(struct call *c); /* svc_health.c */
+void svc_offices_whoami(struct call *c); /* svc_offices.c */
+
+#endif
