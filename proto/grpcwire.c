@@ -211,8 +211,7 @@ size_t grpcwire_message_decode(const char *in, size_t len, char *out, size_t cap
     if (cap == 0)
         return 0;
     for (size_t i = 0; i < len && o + 1 < cap; i++) {
-        if (in[i] == '%' && i + 2 < len && hexval(in[i + 1]) >= 0 &&
-            hexval(in[i + 2]) >= 0) {
+        if (in[i] == '%' && i + 2 < len && hexval(in[i + 1]) >= 0 && hexval(in[i + 2]) >= 0) {
             out[o++] = (char)(hexval(in[i + 1]) << 4 | hexval(in[i + 2]));
             i += 2;
         } else {

@@ -43,8 +43,7 @@ static void office_found(struct call *c, enum pool_result result, const PGresult
     }
     if (PQntuples(res) != 1) {
         call_fail(c, GRPC_UNAUTHENTICATED,
-                  "client certificate sha256=%s is not registered to an active office",
-                  id->sha256);
+                  "client certificate sha256=%s is not registered to an active office", id->sha256);
         return;
     }
     id->office_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);

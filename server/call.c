@@ -21,30 +21,30 @@ enum call_state {
 };
 
 struct call {
-    struct conn *conn;              /* owner; the call never outlives it */
+    struct conn *conn; /* owner; the call never outlives it */
     int32_t stream_id;
     enum call_state state;
     const struct rpc_method *method; /* NULL until the path is known and served */
-    char path[128];                 /* :path, cut for logs */
-    bool is_post;                   /* :method was POST */
-    bool grpc_content;              /* content-type is application/grpc[+proto] */
+    char path[128];                  /* :path, cut for logs */
+    bool is_post;                    /* :method was POST */
+    bool grpc_content;               /* content-type is application/grpc[+proto] */
     bool has_path;
-    bool headers_too_large;         /* header list above max_header_list_size */
-    bool request_ended;             /* END_STREAM received */
-    size_t header_bytes;            /* as counted by RFC 7541 (name + value + 32) */
-    int64_t timeout_us;             /* grpc-timeout, 0 = none */
-    struct event *deadline;         /* fires DEADLINE_EXCEEDED; NULL without timeout */
-    struct grpcwire_reader reader;  /* the request message */
-    ProtobufCMessage *request;      /* decoded request, owned */
-    struct call_identity identity;  /* resolved before the handler runs */
-    struct pool_query *query;       /* statement in flight, cancelled if the call ends */
-    call_query_cb query_cb;         /* its continuation */
-    uint8_t *resp;                  /* framed response message, owned */
+    bool headers_too_large;        /* header list above max_header_list_size */
+    bool request_ended;            /* END_STREAM received */
+    size_t header_bytes;           /* as counted by RFC 7541 (name + value + 32) */
+    int64_t timeout_us;            /* grpc-timeout, 0 = none */
+    struct event *deadline;        /* fires DEADLINE_EXCEEDED; NULL without timeout */
+    struct grpcwire_reader reader; /* the request message */
+    ProtobufCMessage *request;     /* decoded request, owned */
+    struct call_identity identity; /* resolved before the handler runs */
+    struct pool_query *query;      /* statement in flight, cancelled if the call ends */
+    call_query_cb query_cb;        /* its continuation */
+    uint8_t *resp;                 /* framed response message, owned */
     size_t resp_len, resp_off;
-    int status;                     /* grpc-status sent, -1 before */
-    char *status_msg;               /* grpc-message sent (plain text), owned */
-    uint64_t start_us;              /* for the access line */
-    struct call *prev, *next;       /* conn's list of live calls */
+    int status;               /* grpc-status sent, -1 before */
+    char *status_msg;         /* grpc-message sent (plain text), owned */
+    uint64_t start_us;        /* for the access line */
+    struct call *prev, *next; /* conn's list of live calls */
 };
 
 /* Static header strings are passed without copies. */
@@ -118,8 +118,7 @@ void call_on_header(struct call *c, const uint8_t *name, size_t namelen, const u
 static void answer_http(struct call *c, const char *status, const char *why)
 {
     nghttp2_nv nva[] = {
-        {(uint8_t *)":status", (uint8_t *)status, 7, strlen(status),
-         NGHTTP2_NV_FLAG_NO_COPY_NAME},
+        {(uint8_t *)":status", (uint8_t *)status, 7, strlen(status), NGHTTP2_NV_FLAG_NO_COPY_NAME},
         NV_STATIC("content-type", "text/plain"),
     };
     c->state = CALL_ANSWERED;
@@ -318,9 +317,9 @@ static int submit_trailers(struct call *c)
 {
     char status[12], msg[1024];
     snprintf(status, sizeof(status), "%d", c->status);
-    size_t mlen = grpcwire_message_encode(c->status_msg ? c->status_msg : "",
-                                          c->status_msg ? strlen(c->status_msg) : 0, msg,
-                                          sizeof(msg));
+    size_t mlen =
+        grpcwire_message_encode(c->status_msg ? c->status_msg : "",
+                                c->status_msg ? strlen(c->status_msg) : 0, msg, sizeof(msg));
     nghttp2_nv nva[] = {
         {(uint8_t *)"grpc-status", (uint8_t *)status, 11, strlen(status),
          NGHTTP2_NV_FLAG_NO_COPY_NAME},

@@ -19,14 +19,14 @@ struct conn;
 enum call_role { ROLE_NONE = 0, ROLE_REGIONAL, ROLE_CENTRAL, ROLE_PARTNER, ROLE_ANONYMOUS };
 
 struct call_identity {
-    enum call_role role;  /* ROLE_ANONYMOUS on the public listener */
-    int64_t office_id;    /* 0 when anonymous */
-    char office[201];     /* office name */
-    char region[33];      /* office region code, "" if none */
-    char sha256[65];      /* client certificate fingerprint, "" if none */
-    char subject[128];    /* client certificate subject CN, informative */
-    bool db_down;         /* identity could not be checked: database unavailable
-                             (only handlers flagged RPC_OFFICE_OR_DB_DOWN see this) */
+    enum call_role role; /* ROLE_ANONYMOUS on the public listener */
+    int64_t office_id;   /* 0 when anonymous */
+    char office[201];    /* office name */
+    char region[33];     /* office region code, "" if none */
+    char sha256[65];     /* client certificate fingerprint, "" if none */
+    char subject[128];   /* client certificate subject CN, informative */
+    bool db_down;        /* identity could not be checked: database unavailable
+                            (only handlers flagged RPC_OFFICE_OR_DB_DOWN see this) */
 };
 
 /* --- for the HTTP/2 layer (h2.c) --- */

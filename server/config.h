@@ -11,44 +11,44 @@
 
 struct config {
     /* [vigild] listeners */
-    char *listen;          /* host:port of the mutual-TLS listener; port 0 picks a free one */
-    char *public_listen;   /* host:port of the certificate-less listener; "" = off */
+    char *listen;        /* host:port of the mutual-TLS listener; port 0 picks a free one */
+    char *public_listen; /* host:port of the certificate-less listener; "" = off */
     /* TLS */
-    char *tls_cert_file;   /* server certificate chain (PEM) */
-    char *tls_key_file;    /* its private key (PEM) */
-    char *tls_ca_file;     /* CA bundle client certificates must chain to (PEM) */
-    char *tls_ciphers;     /* TLS 1.2 cipher list (OpenSSL syntax) */
+    char *tls_cert_file;    /* server certificate chain (PEM) */
+    char *tls_key_file;     /* its private key (PEM) */
+    char *tls_ca_file;      /* CA bundle client certificates must chain to (PEM) */
+    char *tls_ciphers;      /* TLS 1.2 cipher list (OpenSSL syntax) */
     char *tls_ciphersuites; /* TLS 1.3 suites */
     /* database */
-    char *db;              /* libpq conninfo of the service role; PG* variables apply */
-    char *db_owner;        /* conninfo for migrations; "" = same as db */
-    int db_pool_size;      /* connections in the request pool */
+    char *db;                /* libpq conninfo of the service role; PG* variables apply */
+    char *db_owner;          /* conninfo for migrations; "" = same as db */
+    int db_pool_size;        /* connections in the request pool */
     int db_reconnect_min_ms; /* first reconnect delay after a connection is lost */
     int db_reconnect_max_ms; /* cap of the exponential backoff */
-    bool migrate;          /* apply pending migrations at start-up */
+    bool migrate;            /* apply pending migrations at start-up */
     /* limits */
-    int max_connections;   /* open client connections, both listeners together */
+    int max_connections;        /* open client connections, both listeners together */
     int max_concurrent_streams; /* per HTTP/2 connection */
     int max_header_list_size;   /* bytes, per request */
-    int max_message_size;  /* bytes of one gRPC message, either direction */
-    int handshake_timeout_ms; /* from accept to a completed TLS handshake and HTTP/2 preface */
-    int idle_timeout_ms;   /* connection with no stream open and no bytes received */
-    int shutdown_timeout_ms; /* how long in-flight calls may run after SIGTERM */
+    int max_message_size;       /* bytes of one gRPC message, either direction */
+    int handshake_timeout_ms;   /* from accept to a completed TLS handshake and HTTP/2 preface */
+    int idle_timeout_ms;        /* connection with no stream open and no bytes received */
+    int shutdown_timeout_ms;    /* how long in-flight calls may run after SIGTERM */
     /* logging */
-    char *log_level;       /* error | warn | info | debug */
-    bool log_access;       /* one line per RPC */
+    char *log_level; /* error | warn | info | debug */
+    bool log_access; /* one line per RPC */
 };
 
 enum config_type { CONFIG_STRING, CONFIG_INT, CONFIG_BOOL };
 
 struct config_key {
-    const char *name;    /* key in the file and --name on the command line */
+    const char *name; /* key in the file and --name on the command line */
     enum config_type type;
-    size_t offset;       /* of the field in struct config */
-    const char *def;     /* default, as it would be written in the file */
-    bool reloadable;     /* taken on SIGHUP; others need a restart */
-    int min, max;        /* bounds for CONFIG_INT */
-    const char *doc;     /* one line for --help-config and the example file */
+    size_t offset;   /* of the field in struct config */
+    const char *def; /* default, as it would be written in the file */
+    bool reloadable; /* taken on SIGHUP; others need a restart */
+    int min, max;    /* bounds for CONFIG_INT */
+    const char *doc; /* one line for --help-config and the example file */
 };
 
 /* The table, terminated by an entry with name NULL. */
@@ -89,8 +89,7 @@ const char *config_owner_conninfo(const struct config *cfg);
 
 /* Names the non-reloadable keys whose values differ (comma separated, into
  * out), so that a reload can warn that they need a restart. */
-void config_diff_restart(const struct config *old, const struct config *new, char *out,
-                         size_t cap);
+void config_diff_restart(const struct config *old, const struct config *new, char *out, size_t cap);
 
 /* Prints every key with default and documentation, as an example file. */
 void config_print_doc(FILE *out);

@@ -183,8 +183,7 @@ static void handshake_done(struct conn *c)
     }
     log_debug("msg=\"TLS established\" conn=%llu peer=%s version=%s cert_sha256=%s subject=%s",
               (unsigned long long)c->id_num, c->peer, SSL_get_version(ssl),
-              c->id.present ? c->id.sha256 : "-",
-              c->id.present ? log_quote(c->id.subject) : "-");
+              c->id.present ? c->id.sha256 : "-", c->id.present ? log_quote(c->id.subject) : "-");
     conn_flush(c);
 }
 

@@ -24,21 +24,21 @@ enum conn_state {
 };
 
 struct conn {
-    struct server *srv;          /* owner; outlives the connection */
-    struct bufferevent *bev;     /* TLS bufferevent; frees its SSL and socket */
-    nghttp2_session *h2;         /* NULL until the handshake completes */
-    enum conn_state state;       /* changed only by conn_set_state() */
-    bool is_public;              /* accepted on the public listener */
-    bool want_flush;             /* output was held back by back-pressure */
-    bool in_feed;                /* inside nghttp2_session_mem_recv: no sending now */
-    struct call *calls;          /* live calls (call.c keeps the list) */
-    struct tls_identity id;      /* the verified client certificate, if any */
-    char peer[64];               /* "ip:port" for logs */
-    uint64_t id_num;             /* connection number, for logs */
-    uint64_t accepted_us;        /* monotonic time of accept */
-    uint64_t last_active_us;     /* last call start or end; idle timeout base */
-    int open_calls;              /* streams with a live struct call */
-    struct conn *prev, *next;    /* server's list (live or closed) */
+    struct server *srv;       /* owner; outlives the connection */
+    struct bufferevent *bev;  /* TLS bufferevent; frees its SSL and socket */
+    nghttp2_session *h2;      /* NULL until the handshake completes */
+    enum conn_state state;    /* changed only by conn_set_state() */
+    bool is_public;           /* accepted on the public listener */
+    bool want_flush;          /* output was held back by back-pressure */
+    bool in_feed;             /* inside nghttp2_session_mem_recv: no sending now */
+    struct call *calls;       /* live calls (call.c keeps the list) */
+    struct tls_identity id;   /* the verified client certificate, if any */
+    char peer[64];            /* "ip:port" for logs */
+    uint64_t id_num;          /* connection number, for logs */
+    uint64_t accepted_us;     /* monotonic time of accept */
+    uint64_t last_active_us;  /* last call start or end; idle timeout base */
+    int open_calls;           /* streams with a live struct call */
+    struct conn *prev, *next; /* server's list (live or closed) */
 };
 
 /* Takes ownership of fd and ssl, starts the TLS handshake and the handshake

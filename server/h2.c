@@ -64,8 +64,8 @@ static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *frame, void *u
     return 0;
 }
 
-static int on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t stream_id,
-                         const uint8_t *data, size_t len, void *user_data)
+static int on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t stream_id, const uint8_t *data,
+                         size_t len, void *user_data)
 {
     struct call *call = stream_call(s, stream_id);
     if (call != NULL)
@@ -104,7 +104,8 @@ bool h2_start(struct conn *c, const struct config *cfg)
     int rv;
 
     if (nghttp2_session_callbacks_new(&cbs) != 0 || nghttp2_option_new(&opt) != 0) {
-        log_error("msg=\"cannot allocate HTTP/2 session\" conn=%llu", (unsigned long long)c->id_num);
+        log_error("msg=\"cannot allocate HTTP/2 session\" conn=%llu",
+                  (unsigned long long)c->id_num);
         return false;
     }
     nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, on_begin_headers);
@@ -131,8 +132,7 @@ bool h2_start(struct conn *c, const struct config *cfg)
     };
     rv = nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, iv, sizeof(iv) / sizeof(iv[0]));
     if (rv == 0)
-        rv = nghttp2_session_set_local_window_size(c->h2, NGHTTP2_FLAG_NONE, 0,
-                                                   CONNECTION_WINDOW);
+        rv = nghttp2_session_set_local_window_size(c->h2, NGHTTP2_FLAG_NONE, 0, CONNECTION_WINDOW);
     if (rv != 0) {
         log_error("msg=\"cannot send HTTP/2 settings\" conn=%llu error=%s",
                   (unsigned long long)c->id_num, log_quote(nghttp2_strerror(rv)));

@@ -18,7 +18,7 @@ struct listener {
     struct server *srv;
     struct evconnlistener *evl;
     bool is_public;
-    char address[80]; /* bound address, real port */
+    char address[80];             /* bound address, real port */
     uint64_t last_refusal_log_us; /* rate limit of "too many connections" lines */
 };
 
@@ -78,14 +78,37 @@ static void record_address(struct listener *l)
     }
 }
 
+/* libevent's parser refuses port 0, which we use for "any free port" (tests,
+ * benchmarks): parse with a placeholder port and zero it afterwards. */
+static bool parse_address(const char *addr, struct sockaddr_storage *ss, int *sslen)
+{
+    char buf[128];
+    size_t len = strlen(addr);
+    bool any_port = len >= 2 && strcmp(addr + len - 2, ":0") == 0;
+
+    if (len >= sizeof(buf))
+        return false;
+    snprintf(buf, sizeof(buf), "%.*s%s", (int)(any_port ? len - 1 : len), addr,
+             any_port ? "1" : "");
+    memset(ss, 0, sizeof(*ss));
+    if (evutil_parse_sockaddr_port(buf, (struct sockaddr *)ss, sslen) != 0)
+        return false;
+    if (any_port) {
+        if (ss->ss_family == AF_INET6)
+            ((struct sockaddr_in6 *)ss)->sin6_port = 0;
+        else
+            ((struct sockaddr_in *)ss)->sin_port = 0;
+    }
+    return true;
+}
+
 struct listener *listener_new(struct server *srv, const char *addr, bool is_public)
 {
     struct sockaddr_storage ss;
     int sslen = sizeof(ss);
     struct listener *l;
 
-    memset(&ss, 0, sizeof(ss));
-    if (evutil_parse_sockaddr_port(addr, (struct sockaddr *)&ss, &sslen) != 0) {
+    if (!parse_address(addr, &ss, &sslen)) {
         log_error("msg=\"invalid listen address (expected host:port)\" setting=%s value=%s",
                   is_public ? "public_listen" : "listen", log_quote(addr));
         return NULL;
@@ -93,10 +116,10 @@ struct listener *listener_new(struct server *srv, const char *addr, bool is_publ
     l = xcalloc(1, sizeof(*l));
     l->srv = srv;
     l->is_public = is_public;
-    l->evl = evconnlistener_new_bind(server_base(srv), accept_cb, l,
-                                     LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
-                                         LEV_OPT_CLOSE_ON_EXEC,
-                                     1024, (struct sockaddr *)&ss, sslen);
+    l->evl =
+        evconnlistener_new_bind(server_base(srv), accept_cb, l,
+                                LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+                                1024, (struct sockaddr *)&ss, sslen);
     if (l->evl == NULL) {
         log_error("msg=\"cannot listen\" setting=%s address=%s error=%s",
                   is_public ? "public_listen" : "listen", addr, log_quote(strerror(errno)));

@@ -9,10 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LOG_BUF_SIZE   65536
-#define LOG_LINE_MAX   4096
-#define QUOTE_BUFS     4
-#define QUOTE_MAX      200
+#define LOG_BUF_SIZE 65536
+#define LOG_LINE_MAX 4096
+#define QUOTE_BUFS   4
+#define QUOTE_MAX    200
 
 static enum log_level threshold = LOGL_INFO;
 static char buf[LOG_BUF_SIZE]; /* pending lines, written by log_flush */
@@ -65,8 +65,8 @@ void log_write(enum log_level level, const char *fmt, ...)
     gettimeofday(&tv, NULL);
     gmtime_r(&tv.tv_sec, &tm);
     int n = snprintf(line, sizeof(line), "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03dZ level=%s ",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                     tm.tm_sec, (int)(tv.tv_usec / 1000), level_names[level]);
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     (int)(tv.tv_usec / 1000), level_names[level]);
     va_start(ap, fmt);
     int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
     va_end(ap);

@@ -22,29 +22,28 @@ struct args {
     bool migrate_only;
     const char **overrides; /* "key=value", heap array of pointers into heap strings */
     int noverrides;
-    int first_command;      /* argv index of a subcommand ("office"), 0 if none */
+    int first_command; /* argv index of a subcommand ("office"), 0 if none */
 };
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: vigild [OPTION]...                 run the daemon\n"
-            "       vigild [OPTION]... --migrate-only  apply pending migrations and exit\n"
-            "       vigild [OPTION]... office COMMAND  register offices and certificates\n"
-            "\n"
-            "Options:\n"
-            "  -c, --config FILE    read settings from FILE (INI, section [vigild])\n"
-            "  --KEY=VALUE          set any setting, overriding the file (see --help-config)\n"
-            "  --ready-file PATH    once listening, write the bound addresses to PATH\n"
-            "  --migrate-only       apply migrations as db_owner, then exit\n"
-            "  --help-config        list every setting with its default and meaning\n"
-            "  -h, --help           show this help\n"
-            "  --version            show the version\n"
-            "\n"
-            "Signals: SIGTERM/SIGINT shut down gracefully; SIGHUP reloads the reloadable\n"
-            "settings and the certificates (kept as they were if anything fails to load).\n"
-            "Exit status: 0 success, 1 runtime failure, 2 usage or configuration error.\n"
-            "Run 'vigild office --help' for the office commands.\n");
+    fprintf(out, "Usage: vigild [OPTION]...                 run the daemon\n"
+                 "       vigild [OPTION]... --migrate-only  apply pending migrations and exit\n"
+                 "       vigild [OPTION]... office COMMAND  register offices and certificates\n"
+                 "\n"
+                 "Options:\n"
+                 "  -c, --config FILE    read settings from FILE (INI, section [vigild])\n"
+                 "  --KEY=VALUE          set any setting, overriding the file (see --help-config)\n"
+                 "  --ready-file PATH    once listening, write the bound addresses to PATH\n"
+                 "  --migrate-only       apply migrations as db_owner, then exit\n"
+                 "  --help-config        list every setting with its default and meaning\n"
+                 "  -h, --help           show this help\n"
+                 "  --version            show the version\n"
+                 "\n"
+                 "Signals: SIGTERM/SIGINT shut down gracefully; SIGHUP reloads the reloadable\n"
+                 "settings and the certificates (kept as they were if anything fails to load).\n"
+                 "Exit status: 0 success, 1 runtime failure, 2 usage or configuration error.\n"
+                 "Run 'vigild office --help' for the office commands.\n");
 }
 
 static struct option *build_options(void)
@@ -63,8 +62,8 @@ static struct option *build_options(void)
     struct option *opts = xcalloc(nfixed + nkeys + 1, sizeof(*opts));
     memcpy(opts, fixed, sizeof(fixed));
     for (size_t i = 0; i < nkeys; i++)
-        opts[nfixed + i] = (struct option){config_keys[i].name, required_argument, NULL,
-                                           OPT_KEY_BASE + (int)i};
+        opts[nfixed + i] =
+            (struct option){config_keys[i].name, required_argument, NULL, OPT_KEY_BASE + (int)i};
     return opts;
 }
 
@@ -118,8 +117,7 @@ static int parse_args(int argc, char **argv, struct args *a)
     free(opts);
     if (rc < 0 && optind < argc) {
         if (strcmp(argv[optind], "office") != 0) {
-            fprintf(stderr, "vigild: unknown command \"%s\"\nTry 'vigild --help'.\n",
-                    argv[optind]);
+            fprintf(stderr, "vigild: unknown command \"%s\"\nTry 'vigild --help'.\n", argv[optind]);
             return EXIT_USAGE;
         }
         a->first_command = optind;

@@ -22,7 +22,7 @@ enum rpc_access {
 typedef void (*rpc_handler)(struct call *c);
 
 struct rpc_method {
-    const char *path;                         /* "/vigil.v1.Offices/WhoAmI" */
+    const char *path;                          /* "/vigil.v1.Offices/WhoAmI" */
     const ProtobufCMessageDescriptor *request; /* decoded before the handler runs */
     enum rpc_access access;
     rpc_handler handler;

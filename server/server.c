@@ -16,19 +16,19 @@
 #include <unistd.h>
 
 struct server {
-    struct event_base *base;    /* borrowed from main */
-    struct config cfg;          /* current configuration, owned */
-    struct server_args args;    /* borrowed from main */
-    struct tls_contexts tls;    /* current generation; SSL objects hold their own refs */
-    struct listener *mtls;      /* main listener */
-    struct listener *pub;       /* public listener, NULL when off */
+    struct event_base *base; /* borrowed from main */
+    struct config cfg;       /* current configuration, owned */
+    struct server_args args; /* borrowed from main */
+    struct tls_contexts tls; /* current generation; SSL objects hold their own refs */
+    struct listener *mtls;   /* main listener */
+    struct listener *pub;    /* public listener, NULL when off */
     struct pool *pool;
     struct janitor *janitor;
-    struct conn *live;          /* connections not yet closed */
-    struct conn *closed;        /* closed, waiting for the reaper */
+    struct conn *live;   /* connections not yet closed */
+    struct conn *closed; /* closed, waiting for the reaper */
     int nlive;
-    struct event *reaper;       /* frees closed connections after the event round */
-    struct event *sig[3];       /* SIGTERM, SIGINT, SIGHUP */
+    struct event *reaper; /* frees closed connections after the event round */
+    struct event *sig[3]; /* SIGTERM, SIGINT, SIGHUP */
     bool shutting_down;
     uint64_t shutdown_deadline_us;
 };

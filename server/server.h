@@ -17,10 +17,10 @@ struct event_base;
 
 /* Command-line settings re-applied on top of the file at every reload. */
 struct server_args {
-    const char *config_path;    /* -c FILE, or NULL */
+    const char *config_path;      /* -c FILE, or NULL */
     const char *const *overrides; /* "key=value" strings, borrowed for the server's life */
     int noverrides;
-    const char *ready_file;     /* written once listening, or NULL */
+    const char *ready_file; /* written once listening, or NULL */
 };
 
 /* Builds the daemon from a validated configuration (copied). Builds TLS,

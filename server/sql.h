@@ -1,8 +1,13 @@
 /* sql: every SQL statement the daemon sends, in one place so that a query is
  * found with one grep. Parameters are $n placeholders, always; the comment on
- * each says what the parameters and result columns are. */
+ * each says what the parameters and result columns are. Results are text. */
 #ifndef VIGIL_SQL_H
 #define VIGIL_SQL_H
+
+/* Transaction control, for the blocking tools (migrate.c, office_admin.c). */
+extern const char SQL_BEGIN[];
+extern const char SQL_COMMIT[];
+extern const char SQL_ROLLBACK[];
 
 /* $1 = certificate SHA-256 (lower-case hex).
  * -> id, name, role (regional|central|partner), region (text or NULL), active;
@@ -12,17 +17,23 @@ extern const char SQL_OFFICE_BY_FINGERPRINT[];
 /* No parameters. -> one row, one column: the number of migrations recorded. */
 extern const char SQL_MIGRATIONS_APPLIED[];
 
-/* Migration bookkeeping (owner connection). */
-extern const char SQL_MIGRATE_LOCK[];      /* no params; takes the advisory lock */
-extern const char SQL_MIGRATE_UNLOCK[];    /* no params */
-extern const char SQL_MIGRATE_TABLE[];     /* no params; creates the record table if missing */
-extern const char SQL_MIGRATE_IS_APPLIED[]; /* $1 = version -> a row if applied */
-extern const char SQL_MIGRATE_RECORD[];    /* $1 = version, $2 = name */
+/* Migration bookkeeping (owner connection, see migrate.c). The advisory lock
+ * key is a fixed constant ("VIGILMIG"); session-level, so it survives the
+ * per-migration transactions and is released by UNLOCK or disconnection. */
+extern const char SQL_MIGRATE_TRY_LOCK[]; /* no params -> one row, 't' when now held */
+extern const char SQL_MIGRATE_LOCK[];     /* no params; blocks until the lock is held */
+extern const char SQL_MIGRATE_UNLOCK[];   /* no params */
+extern const char SQL_MIGRATE_TABLE[];    /* no params; creates vigil_migration if missing */
+extern const char SQL_MIGRATE_RECORDED[]; /* no params -> version, name; by version */
+extern const char SQL_MIGRATE_RECORD[];   /* $1 = version, $2 = file name */
 
 /* Office administration for `vigild office` (owner connection). */
-extern const char SQL_OFFICE_INSERT[];     /* $1 name, $2 role, $3 region or NULL -> id */
-extern const char SQL_OFFICE_CERT_INSERT[]; /* $1 office name, $2 sha256 hex, $3 subject -> office id */
-extern const char SQL_OFFICE_DISABLE[];    /* $1 name -> updated row count */
-extern const char SQL_OFFICE_LIST[];       /* -> name, role, region, active, fingerprints */
+extern const char SQL_OFFICE_INSERT[];      /* $1 name, $2 role, $3 region or NULL -> id */
+extern const char SQL_OFFICE_CERT_INSERT[]; /* $1 office name, $2 sha256 hex, $3 subject
+                                               -> office id; no row: no such office */
+extern const char SQL_OFFICE_SET_ACTIVE[];  /* $1 name, $2 'true'|'false' -> row count */
+extern const char SQL_OFFICE_LIST[];        /* -> name, role, region (or NULL), active
+                                               (t|f), fingerprints (space separated,
+                                               oldest first, "" if none); by name */
 
 #endif

@@ -5,7 +5,7 @@
 
 struct call;
 
-void svc_health_check(struct call *c); /* svc_health.c */
+void svc_health_check(struct call *c);   /* svc_health.c */
 void svc_offices_whoami(struct call *c); /* svc_offices.c */
 
 #endif

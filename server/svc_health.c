@@ -23,8 +23,8 @@ static void migrations_counted(struct call *c, enum pool_result result, const PG
 {
     /* Any database failure here means "not serving", not an RPC error:
      * that is what a load balancer probing us needs to read. */
-    bool serving = result == POOL_OK && PQntuples(res) == 1 &&
-                   atoi(PQgetvalue(res, 0, 0)) == migrate_count();
+    bool serving =
+        result == POOL_OK && PQntuples(res) == 1 && atoi(PQgetvalue(res, 0, 0)) == migrate_count();
     answer(c, serving);
 }
 

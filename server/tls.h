@@ -28,9 +28,9 @@ void tls_clear(struct tls_contexts *t);
 
 /* Identity of a verified peer certificate. */
 struct tls_identity {
-    bool present;       /* a client certificate was presented and verified */
-    char sha256[65];    /* lower-case hex SHA-256 of the certificate's DER */
-    char subject[128];  /* subject CN, informative only */
+    bool present;      /* a client certificate was presented and verified */
+    char sha256[65];   /* lower-case hex SHA-256 of the certificate's DER */
+    char subject[128]; /* subject CN, informative only */
 };
 
 /* Fills id from the peer certificate of an established connection. */

@@ -90,11 +90,21 @@ struct timeout_case {
 Test(grpcwire, timeouts)
 {
     static const struct timeout_case cases[] = {
-        {"1H", true, 3600000000LL}, {"2M", true, 120000000LL}, {"5S", true, 5000000},
-        {"100m", true, 100000},     {"7u", true, 7},           {"1n", true, 1},
-        {"1500n", true, 2},         {"0m", true, 0},           {"12345678S", true, 12345678000000LL},
-        {"123456789S", false, 0},   {"S", false, 0},           {"10x", false, 0},
-        {"1 m", false, 0},          {"", false, 0},            {"-1S", false, 0},
+        {"1H", true, 3600000000LL},
+        {"2M", true, 120000000LL},
+        {"5S", true, 5000000},
+        {"100m", true, 100000},
+        {"7u", true, 7},
+        {"1n", true, 1},
+        {"1500n", true, 2},
+        {"0m", true, 0},
+        {"12345678S", true, 12345678000000LL},
+        {"123456789S", false, 0},
+        {"S", false, 0},
+        {"10x", false, 0},
+        {"1 m", false, 0},
+        {"", false, 0},
+        {"-1S", false, 0},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         int64_t us = -1;

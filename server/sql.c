@@ -1,0 +1,42 @@
+/* sql: the text of every statement the daemon sends (see sql.h for the
+ * parameters and columns of each). */
+#include "sql.h"
+
+const char SQL_BEGIN[] = "BEGIN";
+const char SQL_COMMIT[] = "COMMIT";
+const char SQL_ROLLBACK[] = "ROLLBACK";
+
+const char SQL_OFFICE_BY_FINGERPRINT[] = "SELECT o.id, o.name, o.role::text, o.region, o.active"
+                                         " FROM office_cert c JOIN office o ON o.id = c.office_id"
+                                         " WHERE c.sha256 = $1 AND o.active";
+
+const char SQL_MIGRATIONS_APPLIED[] = "SELECT count(*) FROM vigil_migration";
+
+/* 6217579140699998535 = the bytes "VIGILMIG" read as a big-endian integer. */
+const char SQL_MIGRATE_TRY_LOCK[] = "SELECT pg_try_advisory_lock(6217579140699998535)";
+const char SQL_MIGRATE_LOCK[] = "SELECT pg_advisory_lock(6217579140699998535)";
+const char SQL_MIGRATE_UNLOCK[] = "SELECT pg_advisory_unlock(6217579140699998535)";
+
+const char SQL_MIGRATE_TABLE[] = "CREATE TABLE IF NOT EXISTS vigil_migration ("
+                                 " version int PRIMARY KEY,"
+                                 " name text NOT NULL,"
+                                 " applied_at timestamptz NOT NULL DEFAULT now())";
+
+const char SQL_MIGRATE_RECORDED[] = "SELECT version, name FROM vigil_migration ORDER BY version";
+
+const char SQL_MIGRATE_RECORD[] = "INSERT INTO vigil_migration (version, name) VALUES ($1, $2)";
+
+const char SQL_OFFICE_INSERT[] =
+    "INSERT INTO office (name, role, region) VALUES ($1, $2::office_role, $3) RETURNING id";
+
+const char SQL_OFFICE_CERT_INSERT[] = "INSERT INTO office_cert (sha256, office_id, subject)"
+                                      " SELECT $2, id, $3 FROM office WHERE name = $1"
+                                      " RETURNING office_id";
+
+const char SQL_OFFICE_SET_ACTIVE[] = "UPDATE office SET active = $2::boolean WHERE name = $1";
+
+const char SQL_OFFICE_LIST[] =
+    "SELECT o.name, o.role::text, o.region, o.active,"
+    " coalesce(string_agg(c.sha256, ' ' ORDER BY c.added_at, c.sha256), '')"
+    " FROM office o LEFT JOIN office_cert c ON c.office_id = o.id"
+    " GROUP BY o.id ORDER BY o.name COLLATE \"C\"";
