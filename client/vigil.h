@@ -5,7 +5,15 @@
  * Blocking I/O. A struct vigil_client is not thread-safe: use one per thread,
  * or serialise calls. The library never logs, never aborts, and never writes
  * to stdout/stderr: every failure is returned as an enum vigil_status with a
- * message in the client's error buffer. */
+ * message in the client's error buffer. It keeps no global state.
+ *
+ * Signals: the library never raises SIGPIPE. It writes to the socket with
+ * send(MSG_NOSIGNAL) (through a BIO of its own), so a server that closes the
+ * connection shows up as VIGIL_E_CONNECT, and callers need not ignore SIGPIPE.
+ * A call interrupted by a signal resumes (EINTR is retried) within its deadline.
+ *
+ * The library's internal symbols are prefixed client_ (client_tls_*,
+ * client_h2_*, client_sock_*) so that it can be linked with the daemon's code. */
 #ifndef VIGIL_H
 #define VIGIL_H
 
@@ -29,34 +37,68 @@ const char *vigil_strerror(enum vigil_status st);
 
 struct vigil_options {
     const char *address;     /* "host:port"; IPv6 as "[::1]:7443" */
-    const char *ca_file;     /* PEM CA bundle the server must chain to */
-    const char *cert_file;   /* client certificate (PEM); NULL = none (public listener) */
-    const char *key_file;    /* its private key (PEM) */
-    const char *server_name; /* name checked against the server certificate and sent as
-                                SNI; NULL = the host part of address */
-    int connect_timeout_ms;  /* TCP + TLS + HTTP/2 setup; 0 = 10000 */
+    const char *ca_file;     /* PEM CA bundle the server must chain to; NULL = the
+                                system's default trust store */
+    const char *cert_file;   /* client certificate chain (PEM); NULL = none (public listener) */
+    const char *key_file;    /* its private key (PEM, unencrypted); NULL = read from
+                                cert_file; must be NULL when cert_file is */
+    const char *server_name; /* name (or IP literal) checked against the server
+                                certificate, sent as SNI when it is a name, and used
+                                in :authority; NULL = the host part of address */
+    int connect_timeout_ms;  /* TCP + TLS + HTTP/2 setup; 0 = 10000 (name resolution
+                                itself is not bounded) */
 };
 
 struct vigil_client;
 
-/* Connects and completes TLS and the HTTP/2 preface. The strings of opts are
- * copied. On failure returns NULL and, when err is not NULL, stores the status
- * in *err and a message in errbuf (errcap bytes, NUL-terminated). */
+/* Connects and completes TLS and the HTTP/2 preface (both SETTINGS frames).
+ * opts and its strings are only borrowed during the call (the files are read
+ * now). On failure returns NULL and, when err is not NULL, stores the status
+ * in *err; when errbuf is not NULL, a message naming the failing step, file
+ * or address goes to errbuf (errcap bytes, NUL-terminated). Errors:
+ * VIGIL_E_USAGE (opts malformed), VIGIL_E_CONNECT (resolution, TCP, or the
+ * whole set-up outlasting connect_timeout_ms), VIGIL_E_TLS (a file cannot be
+ * read or loaded, the server certificate fails verification or does not
+ * match the name, the handshake fails, the server refuses our certificate,
+ * or ALPN "h2" was not negotiated), VIGIL_E_PROTOCOL (the server does not
+ * speak HTTP/2), VIGIL_E_NOMEM. */
 struct vigil_client *vigil_client_new(const struct vigil_options *opts, enum vigil_status *err,
                                       char *errbuf, size_t errcap);
 
-/* Closes the connection (sending GOAWAY) and frees everything. NULL is a no-op. */
+/* Closes the connection (sending GOAWAY and close_notify when the connection
+ * is healthy, waiting at most 200 ms to write them) and frees everything.
+ * NULL is a no-op. */
 void vigil_client_free(struct vigil_client *c);
 
-/* One unary call. path is "/package.Service/Method". req is serialised with
- * protobuf-c; on VIGIL_OK *resp receives a message unpacked with resp_desc,
- * owned by the caller (free it with protobuf_c_message_free_unpacked(*resp, NULL)).
- * timeout_ms > 0 sends grpc-timeout and bounds the wait; 0 = no deadline.
- * On VIGIL_E_RPC, vigil_rpc_code() and vigil_errmsg() give the server's
- * status and decoded grpc-message. After VIGIL_E_CONNECT or VIGIL_E_PROTOCOL
- * the client is unusable; free it and connect again. */
-enum vigil_status vigil_call(struct vigil_client *c, const char *path,
-                             const ProtobufCMessage *req,
+/* One unary call on a new HTTP/2 stream. path is "/package.Service/Method".
+ * req is serialised with protobuf-c; on VIGIL_OK *resp receives a message
+ * unpacked with resp_desc, owned by the caller (free it with
+ * protobuf_c_message_free_unpacked(*resp, NULL)); on failure *resp is NULL.
+ * timeout_ms > 0 sends grpc-timeout and bounds the whole call; 0 = no deadline.
+ * Responses are limited to one message of at most 64 MiB.
+ * Results:
+ *   VIGIL_OK
+ *   VIGIL_E_USAGE     bad arguments; nothing was sent
+ *   VIGIL_E_RPC       the server's grpc-status was not OK: vigil_rpc_code() and
+ *                     vigil_errmsg() give it and the decoded grpc-message. A
+ *                     stream reset by the server without a status is mapped
+ *                     as gRPC does (REFUSED_STREAM -> UNAVAILABLE, CANCEL ->
+ *                     CANCELLED, others -> INTERNAL ...). A server-side
+ *                     DEADLINE_EXCEEDED comes this way too.
+ *   VIGIL_E_DEADLINE  timeout_ms passed first; the stream was cancelled with
+ *                     RST_STREAM CANCEL and the connection stays usable
+ *   VIGIL_E_PROTOCOL  the answer is not valid gRPC (an HTTP status other than
+ *                     200 without grpc-status, no message, an undecodable or
+ *                     compressed message, ...), or the server broke HTTP/2
+ *   VIGIL_E_CONNECT, VIGIL_E_TLS  the connection failed, or the server had
+ *                     sent GOAWAY before the call; every later call fails with
+ *                     VIGIL_E_CONNECT. (A call the server refuses while it
+ *                     shuts down gives VIGIL_E_RPC, UNAVAILABLE.)
+ *   VIGIL_E_NOMEM
+ * After VIGIL_E_CONNECT or VIGIL_E_TLS, free the client and connect again;
+ * after VIGIL_E_PROTOCOL that is the safe course too (a per-call protocol
+ * error leaves the connection usable, a connection-level one does not). */
+enum vigil_status vigil_call(struct vigil_client *c, const char *path, const ProtobufCMessage *req,
                              const ProtobufCMessageDescriptor *resp_desc, ProtobufCMessage **resp,
                              int timeout_ms);
 
@@ -72,8 +114,10 @@ const char *vigil_errmsg(const struct vigil_client *c);
 const char *vigil_code_name(int code);
 
 /* Test hook: sends raw request bytes (already gRPC-framed, or not) as the body
- * of a call, to exercise the server's framing checks. Same results as vigil_call;
- * the response message, if any, is discarded. */
+ * of a call, to exercise the server's framing checks. body is borrowed for the
+ * call (may be NULL when len is 0). Same results as vigil_call, including
+ * VIGIL_E_PROTOCOL when an OK answer carries no message; the response message
+ * itself is discarded. */
 enum vigil_status vigil_call_raw(struct vigil_client *c, const char *path, const void *body,
                                  size_t len, int timeout_ms);
 

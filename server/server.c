@@ -30,6 +30,7 @@ struct server {
     struct event *reaper; /* frees closed connections after the event round */
     struct event *sig[3]; /* SIGTERM, SIGINT, SIGHUP */
     bool shutting_down;
+    bool loop_exiting;          /* loopexit requested once */
     uint64_t shutdown_deadline_us;
 };
 
@@ -103,7 +104,8 @@ void server_conn_foreach(struct server *s, void (*fn)(struct conn *c, void *arg)
 
 static void maybe_finish_shutdown(struct server *s)
 {
-    if (s->shutting_down && s->live == NULL && s->closed == NULL) {
+    if (s->shutting_down && !s->loop_exiting && s->live == NULL && s->closed == NULL) {
+        s->loop_exiting = true;
         log_info("msg=\"shutdown complete\"");
         event_base_loopexit(s->base, NULL);
     }
