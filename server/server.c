@@ -30,7 +30,7 @@ struct server {
     struct event *reaper; /* frees closed connections after the event round */
     struct event *sig[3]; /* SIGTERM, SIGINT, SIGHUP */
     bool shutting_down;
-    bool loop_exiting;          /* loopexit requested once */
+    bool loop_exiting; /* loopexit requested once */
     uint64_t shutdown_deadline_us;
 };
 
