@@ -160,8 +160,12 @@ static void log_tls_failure(struct conn *c, short what)
 {
     unsigned long e;
     char reason[160] = "connection closed";
-    while ((e = bufferevent_get_openssl_error(c->bev)) != 0)
-        ERR_error_string_n(e, reason, sizeof(reason));
+    /* libevent also queues bare SSL_get_error() codes (library 0); only
+     * OpenSSL's own error codes carry a readable reason. */
+    while ((e = bufferevent_get_openssl_error(c->bev)) != 0) {
+        if (ERR_GET_LIB(e) != 0)
+            ERR_error_string_n(e, reason, sizeof(reason));
+    }
     log_info("msg=\"TLS handshake failed\" conn=%llu peer=%s%s reason=%s",
              (unsigned long long)c->id_num, c->peer, c->is_public ? " listener=public" : "",
              log_quote(reason));

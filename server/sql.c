@@ -17,10 +17,17 @@ const char SQL_MIGRATE_TRY_LOCK[] = "SELECT pg_try_advisory_lock(621757914069999
 const char SQL_MIGRATE_LOCK[] = "SELECT pg_advisory_lock(6217579140699998535)";
 const char SQL_MIGRATE_UNLOCK[] = "SELECT pg_advisory_unlock(6217579140699998535)";
 
-const char SQL_MIGRATE_TABLE[] = "CREATE TABLE IF NOT EXISTS vigil_migration ("
-                                 " version int PRIMARY KEY,"
-                                 " name text NOT NULL,"
-                                 " applied_at timestamptz NOT NULL DEFAULT now())";
+/* Checked before creating so that a role without CREATE on the schema (the
+ * service role, when db_owner is not set) passes once the table exists;
+ * CREATE TABLE IF NOT EXISTS would check the privilege first. */
+const char SQL_MIGRATE_TABLE[] = "DO $$ BEGIN"
+                                 " IF to_regclass('vigil_migration') IS NULL THEN"
+                                 "  CREATE TABLE vigil_migration ("
+                                 "   version int PRIMARY KEY,"
+                                 "   name text NOT NULL,"
+                                 "   applied_at timestamptz NOT NULL DEFAULT now());"
+                                 " END IF;"
+                                 " END $$";
 
 const char SQL_MIGRATE_RECORDED[] = "SELECT version, name FROM vigil_migration ORDER BY version";
 

@@ -17,7 +17,8 @@ static void ssl_error(char *err, size_t cap, const char *what, const char *file)
 }
 
 /* ALPN: we speak gRPC, hence HTTP/2 only. A client that offers no "h2" gets
- * no protocol selected; the connection layer then closes it unserved. */
+ * no protocol selected (not a fatal alert, so that the refusal is logged with
+ * the peer's identity); the connection layer then closes it unserved. */
 static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
                        const unsigned char *in, unsigned int inlen, void *arg)
 {
@@ -32,7 +33,7 @@ static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outle
         }
         i += 1 + len;
     }
-    return SSL_TLSEXT_ERR_ALERT_FATAL;
+    return SSL_TLSEXT_ERR_NOACK;
 }
 
 static SSL_CTX *ctx_new(const struct config *cfg, bool require_client, char *err, size_t cap)
