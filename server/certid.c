@@ -30,9 +30,16 @@ static void copy_utf8(char *out, size_t cap, const unsigned char *in, size_t len
         while (n > 0 && (in[n] & 0xc0) == 0x80)
             n--;
     }
-    for (size_t i = 0; i < n; i++)
-        out[i] = (in[i] < 0x20 || in[i] == 0x7f) ? '?' : (char)in[i];
-    out[n] = '\0';
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (in[i] == 0xc2 && i + 1 < n && in[i + 1] >= 0x80 && in[i + 1] <= 0x9f) {
+            out[o++] = '?'; /* C1 control (U+0080..U+009F), e.g. a terminal escape */
+            i++;
+        } else {
+            out[o++] = (in[i] < 0x20 || in[i] == 0x7f) ? '?' : (char)in[i];
+        }
+    }
+    out[o] = '\0';
 }
 
 void certid_subject_cn(const X509 *cert, char *out, size_t cap)

@@ -248,6 +248,7 @@ static MUST_CHECK bool migrate_lock(PGconn *pg)
     if (!ok || held)
         return ok;
     log_info("msg=\"waiting for another process applying migrations\"");
+    log_flush(); /* the wait may be long: say so now, not when it ends */
     return migrate_exec(pg, SQL_MIGRATE_LOCK, "taking the lock");
 }
 

@@ -17,8 +17,8 @@ const struct cmd cmd_table[] = {
     {"health", "", 0, "ask whether the server is serving (exit 0 only when SERVING)",
      "Calls grpc.health.v1.Health/Check. Prints SERVING, NOT_SERVING, UNKNOWN or\n"
      "SERVICE_UNKNOWN (with --format csv or json: a record of service and status).\n"
-     "Exits 0 when SERVING and 6 for any other answer. Works without a client\n"
-     "certificate on the public listener (--no-cert).",
+     "Exits 0 when SERVING and 6 for any other answer. Needs a registered client\n"
+     "certificate, like every call but the public listener's published reads.",
      health_options, cmd_health},
     {"whoami", "", 0, "show the office, role and certificate the server sees",
      "Calls vigil.v1.Offices/WhoAmI and prints the office the client certificate is\n"
