@@ -308,6 +308,11 @@ const ProtobufCMessage *call_request(const struct call *c)
     return c->request;
 }
 
+const char *call_peer(const struct call *c)
+{
+    return c->conn->peer;
+}
+
 const struct call_identity *call_identity(const struct call *c)
 {
     return &c->identity;

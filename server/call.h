@@ -72,6 +72,9 @@ void call_dispatch(struct call *c);
 /* The decoded request; owned by the call, valid until the call ends. */
 const ProtobufCMessage *call_request(const struct call *c);
 
+/* The peer address ("ip:port") of the call's connection; borrowed. */
+const char *call_peer(const struct call *c);
+
 /* The caller; valid until the call ends. */
 const struct call_identity *call_identity(const struct call *c);
 

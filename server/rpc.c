@@ -3,15 +3,42 @@
 #include "svc.h"
 
 #include "grpc/health/v1/health.pb-c.h"
+#include "vigil/v1/assessments.pb-c.h"
+#include "vigil/v1/catalog.pb-c.h"
 #include "vigil/v1/offices.pb-c.h"
 
 #include <string.h>
 
+/* A method whose logic is the SQL function vigil_api.<fn>. */
+#define API(path, type, fn)                                                                        \
+    {                                                                                              \
+        path, &vigil__v1__##type##_request__descriptor, RPC_OFFICE, svc_sql_call,                  \
+            &vigil__v1__##type##_response__descriptor, SQL_API(fn)                                 \
+    }
+
 static const struct rpc_method methods[] = {
     {"/grpc.health.v1.Health/Check", &grpc__health__v1__health_check_request__descriptor,
-     RPC_OFFICE_OR_DB_DOWN, svc_health_check},
+     RPC_OFFICE_OR_DB_DOWN, svc_health_check, NULL, NULL},
     {"/vigil.v1.Offices/WhoAmI", &vigil__v1__who_am_irequest__descriptor, RPC_OFFICE,
-     svc_offices_whoami},
+     svc_offices_whoami, NULL, NULL},
+    API("/vigil.v1.Offices/ListOffices", list_offices, "offices_list_offices"),
+    API("/vigil.v1.Offices/AddOffice", add_office, "offices_add_office"),
+    API("/vigil.v1.Offices/AddCertificate", add_certificate, "offices_add_certificate"),
+    API("/vigil.v1.Offices/SetScope", set_scope, "offices_set_scope"),
+    API("/vigil.v1.Offices/SetActive", set_active, "offices_set_active"),
+    API("/vigil.v1.Catalog/ListRegions", list_regions, "catalog_list_regions"),
+    API("/vigil.v1.Catalog/ListStates", list_states, "catalog_list_states"),
+    API("/vigil.v1.Catalog/ListCycles", list_cycles, "catalog_list_cycles"),
+    API("/vigil.v1.Catalog/GetMethodology", get_methodology, "catalog_get_methodology"),
+    API("/vigil.v1.Catalog/LoadMethodology", load_methodology, "catalog_load_methodology"),
+    API("/vigil.v1.Catalog/CreateCycle", create_cycle, "catalog_create_cycle"),
+    API("/vigil.v1.Catalog/SetCycleStatus", set_cycle_status, "catalog_set_cycle_status"),
+    API("/vigil.v1.Assessments/Submit", submit, "assessments_submit"),
+    API("/vigil.v1.Assessments/Get", get, "assessments_get"),
+    API("/vigil.v1.Assessments/ListRevisions", list_revisions, "assessments_list_revisions"),
+    API("/vigil.v1.Assessments/List", list, "assessments_list"),
+    API("/vigil.v1.Assessments/Review", review, "assessments_review"),
+    API("/vigil.v1.Assessments/ListAudit", list_audit, "assessments_list_audit"),
 };
 
 const struct rpc_method *rpc_find(const char *path, size_t len)

@@ -26,7 +26,13 @@ struct rpc_method {
     const ProtobufCMessageDescriptor *request; /* decoded before the handler runs */
     enum rpc_access access;
     rpc_handler handler;
+    const ProtobufCMessageDescriptor *response; /* for svc_sql_call: the answer's type */
+    const char *sql;                            /* for svc_sql_call: the statement (SQL_API) */
 };
+
+/* The statement of a method served by a SQL function of schema vigil_api
+ * (created by migrations): $1 = the caller (JSON), $2 = the request (JSON). */
+#define SQL_API(fn) "SELECT vigil_api." fn "($1::jsonb, $2::jsonb)"
 
 /* The method for a :path, or NULL. */
 const struct rpc_method *rpc_find(const char *path, size_t len);

@@ -7,5 +7,6 @@ struct call;
 
 void svc_health_check(struct call *c);   /* svc_health.c */
 void svc_offices_whoami(struct call *c); /* svc_offices.c */
+void svc_sql_call(struct call *c);       /* svc_sql.c: methods served by SQL functions */
 
 #endif
