@@ -30,9 +30,11 @@ PACKAGES=(
     # PostgreSQL 15 server and client (private clusters for tests and quickstart)
     postgresql-15 postgresql-client-15
     # tests
-    libcriterion-dev python3 python3-grpcio python3-protobuf protobuf-compiler
+    libcriterion-dev python3 python3-grpcio python3-protobuf protobuf-compiler nghttp2-client
     # process tools the scripts use (pgrep/ps, runuser)
     procps util-linux
+    # reference data read by migrations/reference/generate.py (ISO 3166-1, UN M49)
+    iso-codes unicode-cldr-core
 )
 
 check_only=false

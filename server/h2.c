@@ -22,7 +22,9 @@ static int on_begin_headers(nghttp2_session *s, const nghttp2_frame *frame, void
     struct conn *c = user_data;
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
         return 0;
-    if (c->state != CONN_ACTIVE) {
+    /* A client may send its first request in the same packet as its preface,
+     * before the connection counts as active: only draining refuses. */
+    if (c->state == CONN_DRAINING || c->state == CONN_CLOSED) {
         /* Draining: nghttp2 refuses streams above the GOAWAY id by itself;
          * this covers the window before the GOAWAY is on the wire. */
         nghttp2_submit_rst_stream(s, NGHTTP2_FLAG_NONE, frame->hd.stream_id,

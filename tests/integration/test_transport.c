@@ -352,3 +352,64 @@ Test(limits, max_connections_refuses_the_extra_one)
     cr_assert(served);
     vigil_client_free(b);
 }
+
+/* HTTP/2-level checks with nghttp (an independent HTTP/2 client): request
+ * shapes libvigil never sends. Returns nghttp's verbose output. */
+static char *nghttp(const char *method, const char *content_type, size_t big_header)
+{
+    char cert[4096], key[4096], body_path[4096], *out = NULL, *err = NULL, dir[4096];
+    h_path(cert, sizeof(cert), h_certs_dir(), "central.crt");
+    h_path(key, sizeof(key), h_certs_dir(), "central.key");
+    h_workdir(dir, "nghttp");
+    h_path(body_path, sizeof(body_path), dir, "body");
+    h_write_file(body_path, "\0\0\0\0\0", 5);
+    char *url = h_strdupf("https://%s/vigil.v1.Offices/WhoAmI", d.address);
+    char *m = h_strdupf(":method: %s", method);
+    char *ct = h_strdupf("content-type: %s", content_type);
+    char *big = calloc(1, big_header + 16);
+    strcpy(big, "x-big: ");
+    memset(big + 7, 'a', big_header);
+    const char *argv[] = {"nghttp",
+                          "-v",
+                          "-n",
+                          "--cert",
+                          cert,
+                          "--key",
+                          key,
+                          "-H",
+                          m,
+                          "-H",
+                          ct,
+                          "-d",
+                          body_path,
+                          big_header ? "-H" : url,
+                          big_header ? big : NULL,
+                          big_header ? url : NULL,
+                          NULL};
+    int rc = h_run_timeout(argv, NULL, &out, &err, 10000);
+    cr_assert_neq(rc, -1, "nghttp: %s", err);
+    free(url);
+    free(m);
+    free(ct);
+    free(big);
+    free(err);
+    return out;
+}
+
+Test(transport, http_level_refusals)
+{
+    char *out = nghttp("PUT", "application/grpc", 0);
+    cr_assert(strstr(out, ":status: 405"), "%s", out);
+    free(out);
+    out = nghttp("POST", "text/plain", 0);
+    cr_assert(strstr(out, ":status: 415"), "%s", out);
+    free(out);
+    out = nghttp("POST", "application/grpc+proto", 0);
+    cr_assert(strstr(out, "grpc-status: 0"), "+proto is gRPC too: %s", out);
+    free(out);
+    /* Above max_header_list_size (16384 by default). */
+    out = nghttp("POST", "application/grpc", 20000);
+    cr_assert(strstr(out, "grpc-status: 8"), "%s", out);
+    cr_assert(strstr(out, "max_header_list_size"), "%s", out);
+    free(out);
+}
