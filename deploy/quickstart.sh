@@ -23,7 +23,17 @@ It creates the database "vigil", migrates it, registers the offices central,
 regional (region 150) and partner with their certificates, starts vigild on
 127.0.0.1:7443 (VIGIL_QUICKSTART_PORT to change) and calls it with
 `vigil health` and `vigil whoami` as the central and the regional office.
-Running it again reuses all of that and starts only what is not running.
+Then the assessment workflow, on synthetic data (deploy/synthetic-data.py,
+seed 2012: 42 states, cycles 2005-2008 and 2009-2012, every text marked
+SYNTHETIC): as the central office it creates the cycle 2005-2008 (methodology
+ecpat-2012) and widens the regional office's scope to the world (region 001)
+so that it may submit every state; as the regional office it submits
+.vigil/synthetic.csv with `vigil submit`; as the central office it approves
+every submitted assessment and shows the review queue of 2009-2012, empty.
+(2009-2012, loaded by a migration, has no predecessor: a cycle's predecessor
+is fixed at creation, so comparing the two is left to a later cycle.)
+Running it again reuses all of that and starts only what is not running; the
+workflow is idempotent: unchanged assessments are skipped, nothing doubles.
 PostgreSQL refuses to run as root: as root, the cluster runs as user postgres.
 USAGE
 }
@@ -186,6 +196,40 @@ demo() {
     done
 }
 
+# The assessment workflow on synthetic data; every step is idempotent.
+assessments() {
+    local central="$STATE/central.conf" regional="$STATE/regional.conf" csv="$STATE/synthetic.csv"
+    local cycle states
+    echo
+    if ! VIGIL_CONFIG=$central "$VIGIL" cycles --format csv | grep -q '^2005-2008,'; then
+        echo "\$ vigil cycle create 2005-2008 --methodology ecpat-2012    # as central"
+        VIGIL_CONFIG=$central "$VIGIL" cycle create 2005-2008 --methodology ecpat-2012 >/dev/null ||
+            die "cannot create the cycle 2005-2008"
+    fi
+    if ! VIGIL_CONFIG=$central "$VIGIL" office list --format csv | grep -q '^[0-9]*,regional,regional,001,'; then
+        echo "\$ vigil office scope regional --region 001    # as central: the whole world"
+        VIGIL_CONFIG=$central "$VIGIL" office scope regional --region 001 >/dev/null ||
+            die "cannot widen the regional office's scope"
+    fi
+    /usr/bin/python3 "$REPO/deploy/synthetic-data.py" --seed 2012 --out "$csv.new"
+    if cmp -s "$csv.new" "$csv"; then rm -f "$csv.new"; else mv "$csv.new" "$csv"; fi
+    echo "\$ vigil submit .vigil/synthetic.csv    # as regional (synthetic data, seed 2012)"
+    VIGIL_CONFIG=$regional "$VIGIL" submit "$csv" >/dev/null ||
+        die "vigil submit failed (run it again: requests already sent are resent, not doubled)"
+    for cycle in 2005-2008 2009-2012; do
+        states=$(VIGIL_CONFIG=$central "$VIGIL" queue --cycle "$cycle" --status submitted \
+            --format csv | tail -n +2 | cut -d, -f1 | tr '\n' ' ')
+        [[ -n "${states// /}" ]] || continue
+        echo "\$ vigil approve STATE... --cycle $cycle    # as central: $(wc -w <<<"$states") assessments"
+        # shellcheck disable=SC2086  # one argument per state
+        VIGIL_CONFIG=$central "$VIGIL" approve $states --cycle "$cycle" >/dev/null ||
+            die "vigil approve failed for $cycle"
+    done
+    echo "\$ vigil queue --cycle 2009-2012 --status submitted    # as central: nothing waits"
+    VIGIL_CONFIG=$central "$VIGIL" queue --cycle 2009-2012 --status submitted ||
+        die "vigil queue failed"
+}
+
 instructions() {
     cat <<EOF
 
@@ -197,6 +241,11 @@ or with variables instead of a config file:
   export VIGIL_ADDRESS=127.0.0.1:$PORT VIGIL_CA=$STATE/certs/ca.crt \\
          VIGIL_CERT=$STATE/certs/central.crt VIGIL_KEY=$STATE/certs/central.key
   $VIGIL health
+Assessments (synthetic data, marked SYNTHETIC):
+  $VIGIL queue --cycle 2009-2012
+  $VIGIL show TH --cycle 2009-2012
+  $VIGIL template --cycle 2009-2012 --state TH --out th.csv    # as regional: fill, then
+  $VIGIL submit th.csv
 Logs: $STATE/vigild.log    Database: $PGCLUSTER psql $1 -d $DB
 Stop everything: deploy/quickstart.sh stop    (run this script again to restart)
 EOF
@@ -244,6 +293,7 @@ cmd_up() {
     register_offices "$root"
     start_vigild
     demo
+    assessments
     instructions "$root"
 }
 

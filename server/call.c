@@ -4,6 +4,7 @@
 #include "auth.h"
 #include "conn.h"
 #include "log.h"
+#include "pbcheck.h"
 #include "rpc.h"
 #include "server.h"
 
@@ -218,6 +219,11 @@ void call_on_request_end(struct call *c)
     if (c->request == NULL) {
         call_fail(c, GRPC_INVALID_ARGUMENT, "request is not a valid %s message",
                   c->method->request->name);
+        return;
+    }
+    char why[300];
+    if (!pbcheck_strings(c->method->request, msg, len, why, sizeof(why))) {
+        call_fail(c, GRPC_INVALID_ARGUMENT, "%s", why);
         return;
     }
     c->state = CALL_DISPATCHED;

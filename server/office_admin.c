@@ -172,6 +172,10 @@ static int cmd_add(PGconn *pg, const struct cli *cli)
         printf("office \"%s\" added (id %s)\n", cli->pos[0], PQgetvalue(res, 0, 0));
     else if (state != NULL && strcmp(state, "23505") == 0)
         rc = failure("vigild office add: an office named \"%s\" already exists\n", cli->pos[0]);
+    else if (state != NULL && strcmp(state, "23503") == 0)
+        rc = failure("vigild office add: unknown region \"%s\" (a UN M49 code of the region "
+                     "table, e.g. 142 Asia, 150 Europe)\n",
+                     cli->region);
     else
         rc = db_error(cli, "cannot add the office", res);
     PQclear(res);
@@ -238,9 +242,9 @@ static int set_active(PGconn *pg, const struct cli *cli, bool active)
     const char *params[] = {cli->pos[0], active ? "true" : "false"};
     PGresult *res = PQexecParams(pg, SQL_OFFICE_SET_ACTIVE, 2, NULL, params, NULL, NULL, 0);
     int rc = OFFICE_EXIT_OK;
-    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
         rc = db_error(cli, "cannot update the office", res);
-    else if (strcmp(PQcmdTuples(res), "0") == 0)
+    else if (PQntuples(res) == 0)
         rc = failure("vigild office %s: no office named \"%s\"\n", cli->cmd, cli->pos[0]);
     else
         printf("office \"%s\" %s\n", cli->pos[0], active ? "enabled" : "disabled");
@@ -319,8 +323,9 @@ static const struct command commands[] = {
     {"add", cmd_add, 1, 1, OPT_ROLE | OPT_REGION, "add NAME --role ROLE [--region CODE]",
      "Creates an office. NAME: 1 to 200 characters, unique.\n"
      "  --role ROLE      regional, central or partner (required)\n"
-     "  --region CODE    the region a regional office covers (required for regional):\n"
-     "                   1 to 32 letters, digits, '-' or '_'\n"},
+     "  --region CODE    the region a regional office covers, with every region below\n"
+     "                   it (required for regional): a UN M49 code of the region table,\n"
+     "                   e.g. 142 (Asia), 035 (South-eastern Asia), 150 (Europe)\n"},
     {"add-cert", cmd_add_cert, 1, 2, OPT_FINGERPRINT | OPT_SUBJECT,
      "add-cert NAME (CERT.pem | --fingerprint HEX [--subject CN])",
      "Registers a client certificate of office NAME by the SHA-256 of its DER\n"

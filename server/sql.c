@@ -33,14 +33,39 @@ const char SQL_MIGRATE_RECORDED[] = "SELECT version, name FROM vigil_migration O
 
 const char SQL_MIGRATE_RECORD[] = "INSERT INTO vigil_migration (version, name) VALUES ($1, $2)";
 
+/* The bootstrap commands write their audit row in the same statement as the
+ * change (office_id NULL: the operator, not an office; detail.by says which
+ * command; peer: where the operator connected from, "local" on a socket). */
+#define SQL_BOOTSTRAP_PEER                                                                         \
+    "coalesce(host(inet_client_addr()) || ':' || inet_client_port(), 'local')"
+
 const char SQL_OFFICE_INSERT[] =
-    "INSERT INTO office (name, role, region) VALUES ($1, $2::office_role, $3) RETURNING id";
+    "WITH o AS (INSERT INTO office (name, role, region) VALUES ($1, $2::office_role, $3)"
+    "  RETURNING id, name, role, region),"
+    " a AS (INSERT INTO audit (peer, action, object, detail)"
+    "  SELECT " SQL_BOOTSTRAP_PEER ", 'office.add', name,"
+    "   jsonb_build_object('by', 'vigild office add', 'id', id, 'role', role,"
+    "    'region', coalesce(region, ''), 'states', '[]'::jsonb) FROM o)"
+    " SELECT id FROM o";
 
-const char SQL_OFFICE_CERT_INSERT[] = "INSERT INTO office_cert (sha256, office_id, subject)"
-                                      " SELECT $2, id, $3 FROM office WHERE name = $1"
-                                      " RETURNING office_id";
+const char SQL_OFFICE_CERT_INSERT[] =
+    "WITH c AS (INSERT INTO office_cert (sha256, office_id, subject)"
+    "  SELECT $2, id, $3 FROM office WHERE name = $1 RETURNING office_id, sha256, subject),"
+    " a AS (INSERT INTO audit (peer, action, object, detail)"
+    "  SELECT " SQL_BOOTSTRAP_PEER ", 'office.add_certificate', $1,"
+    "   jsonb_build_object('by', 'vigild office add-cert', 'sha256', sha256, 'subject', subject)"
+    "  FROM c)"
+    " SELECT office_id FROM c";
 
-const char SQL_OFFICE_SET_ACTIVE[] = "UPDATE office SET active = $2::boolean WHERE name = $1";
+const char SQL_OFFICE_SET_ACTIVE[] =
+    "WITH u AS (UPDATE office o SET active = $2::boolean"
+    "  FROM (SELECT id, active FROM office WHERE name = $1 FOR UPDATE) was"
+    "  WHERE o.id = was.id RETURNING o.id, o.name, was.active AS was_active, o.active),"
+    " a AS (INSERT INTO audit (peer, action, object, detail)"
+    "  SELECT " SQL_BOOTSTRAP_PEER ", 'office.active', name,"
+    "   jsonb_build_object('by', 'vigild office ' || CASE WHEN active THEN 'enable'"
+    "    ELSE 'disable' END, 'from', was_active, 'to', active) FROM u)"
+    " SELECT id FROM u";
 
 const char SQL_OFFICE_LIST[] =
     "SELECT o.name, o.role::text, o.region, o.active,"

@@ -27,11 +27,15 @@ extern const char SQL_MIGRATE_TABLE[];    /* no params; creates vigil_migration 
 extern const char SQL_MIGRATE_RECORDED[]; /* no params -> version, name; by version */
 extern const char SQL_MIGRATE_RECORD[];   /* $1 = version, $2 = file name */
 
-/* Office administration for `vigild office` (owner connection). */
-extern const char SQL_OFFICE_INSERT[];      /* $1 name, $2 role, $3 region or NULL -> id */
+/* Office administration for `vigild office` (owner connection). Each change
+ * writes its row of the audit log in the same statement. */
+extern const char SQL_OFFICE_INSERT[];      /* $1 name, $2 role, $3 region or NULL -> id;
+                                               SQLSTATE 23505: name taken, 23503: unknown
+                                               region */
 extern const char SQL_OFFICE_CERT_INSERT[]; /* $1 office name, $2 sha256 hex, $3 subject
                                                -> office id; no row: no such office */
-extern const char SQL_OFFICE_SET_ACTIVE[];  /* $1 name, $2 'true'|'false' -> row count */
+extern const char SQL_OFFICE_SET_ACTIVE[];  /* $1 name, $2 'true'|'false' -> id; no row: no
+                                               such office */
 extern const char SQL_OFFICE_LIST[];        /* -> name, role, region (or NULL), active
                                                (t|f), fingerprints (space separated,
                                                oldest first, "" if none); by name */

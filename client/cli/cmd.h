@@ -6,7 +6,9 @@
 #define VIGIL_CLI_CMD_H
 
 #include "opts.h"
+#include "output.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -65,8 +67,34 @@ void cmd_print_help(FILE *f);
 /* `vigil NAME --help`. */
 void cmd_print_command_help(const struct cmd *cmd, FILE *f);
 
-/* The commands (cmd_basic.c). */
-int cmd_health(const struct cmd *self, struct opts *o, int argc, char *argv[]);
-int cmd_whoami(const struct cmd *self, struct opts *o, int argc, char *argv[]);
+/* Prints out on stdout (every row with record false, its one row as a
+ * record with record true) and frees it. Returns CLI_EXIT_OK, or prints the
+ * problem and returns CLI_EXIT_FAILURE; out NULL means out of memory. */
+int cmd_emit(struct output *out, bool record);
+
+/* Prints one record of ncols values (see output_add()) in format f. */
+int cmd_emit_row(enum output_format f, const struct output_column *cols, size_t ncols,
+                 const char *const row[]);
+
+/* Prints j (consumed; NULL means out of memory) as indented JSON on stdout. */
+int cmd_emit_json(json_t *j);
+
+/* The commands, one file per group. */
+#define CMD_FN(name) int name(const struct cmd *self, struct opts *o, int argc, char *argv[])
+CMD_FN(cmd_health); /* cmd_basic.c */
+CMD_FN(cmd_whoami);
+CMD_FN(cmd_regions); /* cmd_catalog.c */
+CMD_FN(cmd_states);
+CMD_FN(cmd_cycles);
+CMD_FN(cmd_methodology);
+CMD_FN(cmd_cycle);
+CMD_FN(cmd_office);   /* cmd_office.c */
+CMD_FN(cmd_template); /* cmd_template.c */
+CMD_FN(cmd_submit);   /* cmd_submit.c */
+CMD_FN(cmd_show);     /* cmd_assess.c */
+CMD_FN(cmd_revisions);
+CMD_FN(cmd_queue);
+CMD_FN(cmd_review); /* approve, return, unlock (cmd_review.c) */
+CMD_FN(cmd_audit);
 
 #endif

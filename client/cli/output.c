@@ -139,6 +139,24 @@ static void put_safe(FILE *f, const char *s, size_t pad_to)
         fputc(' ', f);
 }
 
+void output_put_text(FILE *f, const char *s, size_t indent)
+{
+    uint32_t cp;
+
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0';) {
+        size_t n = utf8_next(p, &cp);
+        if (cp == '\n')
+            fprintf(f, "\n%*s", (int)indent, "");
+        else if (cp == '\r' && p[1] == '\n')
+            ; /* the \n that follows breaks the line */
+        else if (is_control(cp) || cp == 0xFFFD)
+            fputc('?', f);
+        else
+            fwrite(p, 1, n, f);
+        p += n;
+    }
+}
+
 static bool print_table(const struct output *o, FILE *f, char *err, size_t cap)
 {
     size_t *width = calloc(o->ncols, sizeof(*width));
@@ -187,7 +205,9 @@ static bool print_record_table(const struct output *o, FILE *f)
 static void put_csv(FILE *f, const char *s)
 {
     size_t len = strlen(s);
-    bool quote = strpbrk(s, ",\"\r\n") != NULL || (len > 0 && (s[0] == ' ' || s[len - 1] == ' '));
+    /* Quoted too: white space at either end, which many CSV readers trim. */
+    bool quote = strpbrk(s, ",\"\r\n") != NULL ||
+                 (len > 0 && (strchr(" \t", s[0]) != NULL || strchr(" \t", s[len - 1]) != NULL));
 
     if (!quote) {
         fputs(s, f);

@@ -48,6 +48,11 @@ bool output_print_list(const struct output *o, FILE *f, char *err, size_t cap)
 bool output_print_record(const struct output *o, FILE *f, char *err, size_t cap)
     __attribute__((warn_unused_result));
 
+/* Prints free text (a justification) for a terminal as tables do: control
+ * characters and invalid UTF-8 become "?", except line breaks, each of which
+ * starts a new line indented by indent spaces. */
+void output_put_text(FILE *f, const char *s, size_t indent);
+
 /* Frees o and every copied value. NULL is a no-op. */
 void output_free(struct output *o);
 

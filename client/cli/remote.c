@@ -7,7 +7,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#define RETRY_FIRST_PAUSE_MS 500 /* doubled after each failed attempt */
 
 /* The setting that names a file: which one it is and how to fix it. */
 static bool file_readable(const struct opts *o, enum opts_key k, const char *what, const char *path)
@@ -82,9 +85,9 @@ static void connect_hint(const struct opts *o, enum vigil_status st)
     }
 }
 
-struct vigil_client *remote_connect(const struct opts *o, int *exit_code)
+static struct vigil_options client_options(const struct opts *o)
 {
-    struct vigil_options vo = {
+    return (struct vigil_options){
         .address = o->address,
         .ca_file = o->ca,
         .cert_file = o->no_cert ? NULL : o->cert,
@@ -92,6 +95,11 @@ struct vigil_client *remote_connect(const struct opts *o, int *exit_code)
         .server_name = o->server_name,
         .connect_timeout_ms = o->timeout_ms,
     };
+}
+
+struct vigil_client *remote_connect(const struct opts *o, int *exit_code)
+{
+    struct vigil_options vo = client_options(o);
     enum vigil_status st;
     char msg[1024];
 
@@ -127,12 +135,9 @@ int remote_exit_code(enum vigil_status st, int rpc_code)
     return CLI_EXIT_FAILURE;
 }
 
-int remote_report(const struct opts *o, const struct vigil_client *c, enum vigil_status st)
+static int report(const struct opts *o, enum vigil_status st, int code, const char *msg)
 {
-    const char *msg = vigil_errmsg(c);
-
     if (st == VIGIL_E_RPC) {
-        int code = vigil_rpc_code(c);
         fprintf(stderr, "error: %s%s%s\n", vigil_code_name(code), msg[0] ? ": " : "", msg);
         return remote_exit_code(st, code);
     }
@@ -146,4 +151,102 @@ int remote_report(const struct opts *o, const struct vigil_client *c, enum vigil
         connect_hint(o, st);
     }
     return remote_exit_code(st, -1);
+}
+
+int remote_report(const struct opts *o, const struct vigil_client *c, enum vigil_status st)
+{
+    return report(o, st, vigil_rpc_code(c), vigil_errmsg(c));
+}
+
+/* ---- reconnecting calls ---- */
+
+bool remote_open(struct remote *r, const struct opts *o, int *exit_code)
+{
+    *r = (struct remote){.o = o, .rpc_code = -1};
+    r->c = remote_connect(o, exit_code);
+    return r->c != NULL;
+}
+
+void remote_close(struct remote *r)
+{
+    vigil_client_free(r->c);
+    r->c = NULL;
+}
+
+/* Worth another attempt: the link or the server's database may come back. */
+static bool transient(const struct remote *r)
+{
+    switch (r->st) {
+    case VIGIL_E_CONNECT:
+    case VIGIL_E_DEADLINE:
+        return true;
+    case VIGIL_E_RPC:
+        return r->rpc_code == GRPC_UNAVAILABLE || r->rpc_code == GRPC_DEADLINE_EXCEEDED;
+    default:
+        return false;
+    }
+}
+
+bool remote_outcome_unknown(const struct remote *r)
+{
+    return transient(r) ||
+           (r->st == VIGIL_E_RPC && (r->rpc_code == GRPC_CANCELLED ||
+                                     r->rpc_code == GRPC_INTERNAL || r->rpc_code == GRPC_UNKNOWN));
+}
+
+static void pause_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+static bool reconnect(struct remote *r)
+{
+    struct vigil_options vo = client_options(r->o);
+
+    vigil_client_free(r->c);
+    r->c = vigil_client_new(&vo, &r->st, r->msg, sizeof(r->msg));
+    r->rpc_code = -1;
+    return r->c != NULL;
+}
+
+enum vigil_status remote_call(struct remote *r, const char *path, const ProtobufCMessage *req,
+                              const ProtobufCMessageDescriptor *resp_desc, ProtobufCMessage **resp)
+{
+    int pause = RETRY_FIRST_PAUSE_MS;
+
+    *resp = NULL;
+    for (int attempt = 1;; attempt++) {
+        if (r->c != NULL || reconnect(r)) {
+            r->st = vigil_call(r->c, path, req, resp_desc, resp, r->o->timeout_ms);
+            r->rpc_code = vigil_rpc_code(r->c);
+            snprintf(r->msg, sizeof(r->msg), "%s", vigil_errmsg(r->c));
+        }
+        if (r->st == VIGIL_OK || !transient(r) || attempt == REMOTE_ATTEMPTS)
+            return r->st;
+        /* The connection may be half dead (GOAWAY, a dropped link): start
+         * afresh rather than guess. */
+        vigil_client_free(r->c);
+        r->c = NULL;
+        pause_ms(pause);
+        pause *= 2;
+    }
+}
+
+int remote_run(struct remote *r, const char *path, const ProtobufCMessage *req,
+               const ProtobufCMessageDescriptor *resp_desc, ProtobufCMessage **resp)
+{
+    return remote_call(r, path, req, resp_desc, resp) == VIGIL_OK ? CLI_EXIT_OK : remote_fail(r);
+}
+
+int remote_fail(const struct remote *r)
+{
+    return report(r->o, r->st, r->rpc_code, r->msg);
+}
+
+int remote_exit(const struct remote *r)
+{
+    return remote_exit_code(r->st, r->rpc_code);
 }

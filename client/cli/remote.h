@@ -22,4 +22,50 @@ int remote_exit_code(enum vigil_status st, int rpc_code);
  * a server status) with a hint where one helps, and returns its exit code. */
 int remote_report(const struct opts *o, const struct vigil_client *c, enum vigil_status st);
 
+/* A connection that is made again when it fails. remote_call() resends the
+ * very same request after a transport failure (the connection dropped, the
+ * deadline passed, or UNAVAILABLE), connecting again first, up to
+ * REMOTE_ATTEMPTS times in all with a growing pause, so that a bad link costs
+ * a pause, not a lost write. Only for requests that are safe to resend: reads,
+ * and writes that carry a request_id (the server answers a resent one with
+ * the original result). */
+#define REMOTE_ATTEMPTS 4
+
+struct remote {
+    const struct opts *o;   /* borrowed until remote_close() */
+    struct vigil_client *c; /* NULL while disconnected */
+    enum vigil_status st;   /* status of the last call */
+    int rpc_code;           /* its gRPC status code; -1 when none was received */
+    char msg[1024];         /* its message ("" after success) */
+};
+
+/* Connects as remote_connect() does (printing the failure). Returns false
+ * with the exit code in *exit_code. */
+bool remote_open(struct remote *r, const struct opts *o, int *exit_code)
+    __attribute__((warn_unused_result));
+
+/* One call with resending, see above; resp and its ownership as vigil_call().
+ * The outcome stays in r->st, r->rpc_code and r->msg. Prints nothing. */
+enum vigil_status remote_call(struct remote *r, const char *path, const ProtobufCMessage *req,
+                              const ProtobufCMessageDescriptor *resp_desc, ProtobufCMessage **resp);
+
+/* True when the last failure leaves it unknown whether the server acted on
+ * the request (the answer was lost, or the server gave up on it): a write
+ * must then be resent with the same request_id, never with a new one. */
+bool remote_outcome_unknown(const struct remote *r);
+
+/* remote_call() for commands: returns CLI_EXIT_OK with *resp set, or prints
+ * the failure (remote_fail()) and returns its exit code. */
+int remote_run(struct remote *r, const char *path, const ProtobufCMessage *req,
+               const ProtobufCMessageDescriptor *resp_desc, ProtobufCMessage **resp);
+
+/* Prints the last failure like remote_report() and returns its exit code. */
+int remote_fail(const struct remote *r);
+
+/* The exit code of the last call, printing nothing. */
+int remote_exit(const struct remote *r);
+
+/* Closes the connection. */
+void remote_close(struct remote *r);
+
 #endif
