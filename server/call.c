@@ -356,30 +356,57 @@ static ssize_t read_body(nghttp2_session *s, int32_t stream_id, uint8_t *buf, si
     return (ssize_t)n;
 }
 
-void call_reply(struct call *c, const ProtobufCMessage *resp)
+/* Submits the framed response in c->resp with its trailers. */
+static void submit_response(struct call *c)
 {
     static const nghttp2_nv nva[] = {
         NV_STATIC(":status", "200"),
         NV_STATIC("content-type", "application/grpc"),
     };
+    nghttp2_data_provider prd = {.source.ptr = c, .read_callback = read_body};
+    if (nghttp2_submit_response(c->conn->h2, c->stream_id, nva, 2, &prd) != 0)
+        conn_close(c->conn, "cannot submit response");
+    conn_flush(c->conn);
+}
+
+/* Takes the call to CALL_ANSWERED with room for a len-byte message. */
+static bool begin_reply(struct call *c, size_t len)
+{
     if (c->state == CALL_ANSWERED)
-        return;
-    size_t len = protobuf_c_message_get_packed_size(resp);
+        return false;
     if (len > (size_t)server_config(c->conn->srv)->max_message_size) {
         call_fail(c, GRPC_RESOURCE_EXHAUSTED, "response exceeds max_message_size");
-        return;
+        return false;
     }
     end_work(c);
     c->state = CALL_ANSWERED;
     c->status = GRPC_OK;
     c->resp = xmalloc(GRPCWIRE_PREFIX_LEN + len);
     grpcwire_prefix_encode(c->resp, (uint32_t)len);
-    protobuf_c_message_pack(resp, c->resp + GRPCWIRE_PREFIX_LEN);
     c->resp_len = GRPCWIRE_PREFIX_LEN + len;
-    nghttp2_data_provider prd = {.source.ptr = c, .read_callback = read_body};
-    if (nghttp2_submit_response(c->conn->h2, c->stream_id, nva, 2, &prd) != 0)
-        conn_close(c->conn, "cannot submit response");
-    conn_flush(c->conn);
+    return true;
+}
+
+void call_reply(struct call *c, const ProtobufCMessage *resp)
+{
+    size_t len = protobuf_c_message_get_packed_size(resp);
+    if (!begin_reply(c, len))
+        return;
+    protobuf_c_message_pack(resp, c->resp + GRPCWIRE_PREFIX_LEN);
+    submit_response(c);
+}
+
+void call_reply_bytes(struct call *c, const void *msg, size_t len)
+{
+    if (!begin_reply(c, len))
+        return;
+    memcpy(c->resp + GRPCWIRE_PREFIX_LEN, msg, len);
+    submit_response(c);
+}
+
+struct cache *call_cache(const struct call *c)
+{
+    return server_cache(c->conn->srv);
 }
 
 void call_fail(struct call *c, enum grpc_code code, const char *fmt, ...)

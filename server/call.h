@@ -83,6 +83,13 @@ const struct call_identity *call_identity(const struct call *c);
  * After this the handler must not touch c again. */
 void call_reply(struct call *c, const ProtobufCMessage *resp);
 
+/* Answers OK with a message already serialised (len bytes, without the
+ * 5-byte gRPC prefix), e.g. from the cache; copied before return. */
+void call_reply_bytes(struct call *c, const void *msg, size_t len);
+
+/* The daemon's cache of published reads (cache.h); borrowed. */
+struct cache *call_cache(const struct call *c);
+
 /* Answers with a non-OK status and a message naming the field or reason.
  * Same rules as call_reply. */
 void call_fail(struct call *c, enum grpc_code code, const char *fmt, ...)

@@ -42,6 +42,8 @@ const struct config_key config_keys[] = {
      "cap of the exponential reconnect backoff"},
     {"migrate", CONFIG_BOOL, K(migrate), "true", false, 0, 0,
      "apply pending migrations at start-up (as db_owner)"},
+    {"cache_max_bytes", CONFIG_INT, K(cache_max_bytes), "67108864", false, 0, 1073741824,
+     "memory for cached published reads (rankings, aggregates, cards); 0 = no cache"},
     {"max_connections", CONFIG_INT, K(max_connections), "1024", true, 1, 1000000,
      "open client connections, both listeners together; more are closed at accept"},
     {"max_concurrent_streams", CONFIG_INT, K(max_concurrent_streams), "100", true, 1, 10000,

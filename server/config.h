@@ -26,6 +26,7 @@ struct config {
     int db_reconnect_min_ms; /* first reconnect delay after a connection is lost */
     int db_reconnect_max_ms; /* cap of the exponential backoff */
     bool migrate;            /* apply pending migrations at start-up */
+    int cache_max_bytes;     /* memory for cached published reads; 0 = no cache */
     /* limits */
     int max_connections;        /* open client connections, both listeners together */
     int max_concurrent_streams; /* per HTTP/2 connection */

@@ -2,7 +2,6 @@
 #include "janitor.h"
 #include "conn.h"
 #include "log.h"
-#include "pool.h"
 #include "server.h"
 
 #include <event2/event.h>
@@ -26,7 +25,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
     uint64_t now = conn_now_us();
 
     server_conn_foreach(j->srv, check_conn, &now);
-    pool_tick(server_pool(j->srv));
+    server_tick_db(j->srv, now);
     server_tick(j->srv, now);
     log_flush();
 }

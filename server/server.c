@@ -4,7 +4,9 @@
 #include "conn.h"
 #include "janitor.h"
 #include "listener.h"
+#include "cache.h"
 #include "log.h"
+#include "notify.h"
 #include "pool.h"
 #include "tls.h"
 
@@ -23,6 +25,8 @@ struct server {
     struct listener *mtls;   /* main listener */
     struct listener *pub;    /* public listener, NULL when off */
     struct pool *pool;
+    struct cache *cache;   /* encoded published reads */
+    struct notify *notify; /* LISTEN connection invalidating the cache */
     struct janitor *janitor;
     struct conn *live;   /* connections not yet closed */
     struct conn *closed; /* closed, waiting for the reaper */
@@ -42,6 +46,17 @@ const struct config *server_config(const struct server *s)
 struct pool *server_pool(const struct server *s)
 {
     return s->pool;
+}
+
+struct cache *server_cache(const struct server *s)
+{
+    return s->cache;
+}
+
+void server_tick_db(struct server *s, uint64_t now_us)
+{
+    pool_tick(s->pool);
+    notify_tick(s->notify, now_us);
 }
 
 struct event_base *server_base(const struct server *s)
@@ -275,6 +290,9 @@ struct server *server_new(struct event_base *base, const struct config *cfg,
     s->pool = pool_new(base, &pc);
     if (s->pool == NULL)
         goto fail;
+    s->cache = cache_new((size_t)s->cfg.cache_max_bytes);
+    s->notify = notify_new(base, s->cfg.db, s->cache, s->cfg.db_reconnect_min_ms,
+                           s->cfg.db_reconnect_max_ms);
     s->mtls = listener_new(s, s->cfg.listen, false);
     if (s->mtls == NULL)
         goto fail;
@@ -302,6 +320,8 @@ void server_free(struct server *s)
     janitor_free(s->janitor);
     listener_free(s->mtls);
     listener_free(s->pub);
+    notify_free(s->notify);
+    cache_free(s->cache);
     pool_free(s->pool);
     for (int i = 0; i < 3; i++) {
         if (s->sig[i])

@@ -39,6 +39,10 @@ void server_reload(struct server *s);
  * no call is in flight or shutdown_timeout_ms has passed. */
 void server_shutdown(struct server *s);
 
+/* The janitor's tick for the database side: pool reconnects, the LISTEN
+ * connection's reconnect. */
+void server_tick_db(struct server *s, uint64_t now_us);
+
 /* The janitor's tick: ends a graceful shutdown whose bound has passed. */
 void server_tick(struct server *s, uint64_t now_us);
 
@@ -47,6 +51,7 @@ const struct config *server_config(const struct server *s);
 struct pool *server_pool(const struct server *s);
 struct event_base *server_base(const struct server *s);
 SSL_CTX *server_ssl_ctx(const struct server *s, bool is_public);
+struct cache *server_cache(const struct server *s);
 
 /* Connection bookkeeping: conn_new registers, conn_close moves the
  * connection to the reaper's list. */

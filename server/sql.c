@@ -72,3 +72,5 @@ const char SQL_OFFICE_LIST[] =
     " coalesce(string_agg(c.sha256, ' ' ORDER BY c.added_at, c.sha256), '')"
     " FROM office o LEFT JOIN office_cert c ON c.office_id = o.id"
     " GROUP BY o.id ORDER BY o.name COLLATE \"C\"";
+
+const char SQL_LISTEN_CACHE[] = "LISTEN vigil_cache";

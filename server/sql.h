@@ -14,6 +14,9 @@ extern const char SQL_ROLLBACK[];
  *    no row when the fingerprint is unknown or the office is disabled. */
 extern const char SQL_OFFICE_BY_FINGERPRINT[];
 
+/* No parameters: subscribes the notify connection to cache invalidations. */
+extern const char SQL_LISTEN_CACHE[];
+
 /* No parameters. -> one row, one column: the number of migrations recorded. */
 extern const char SQL_MIGRATIONS_APPLIED[];
 

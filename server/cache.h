@@ -1,0 +1,48 @@
+/* cache: encoded responses of published reads (rankings, aggregates, cards,
+ * histories), filled on first use and dropped when what they show changes:
+ * a (re)publication or an embargo's release, announced to every daemon by
+ * PostgreSQL NOTIFY on channel vigil_cache (listen.c), and dropped by the
+ * publishing daemon itself before it acknowledges. While this daemon is not
+ * listening, nothing is cached (it could not learn of changes). */
+#ifndef VIGIL_CACHE_H
+#define VIGIL_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cache;
+
+/* max_bytes bounds the stored responses; the oldest go first beyond it. */
+struct cache *cache_new(size_t max_bytes);
+void cache_free(struct cache *c); /* NULL is a no-op */
+
+/* The generation: it changes at every invalidation. A reader takes it
+ * before it queries the database and passes it to cache_put, which ignores
+ * an answer computed before a change it has not seen. */
+uint64_t cache_generation(const struct cache *c);
+
+/* The stored bytes for key, or NULL; borrowed until the next cache_put,
+ * cache_invalidate or cache_set_listening. */
+const void *cache_get(struct cache *c, const char *key, size_t *len);
+
+/* Stores a copy of bytes under key, filed under cycle for invalidation;
+ * ignored while not listening or when generation is stale. */
+void cache_put(struct cache *c, const char *key, const char *cycle, const void *bytes, size_t len,
+               uint64_t generation);
+
+/* Drops every entry of cycle (NULL: every entry) and bumps the generation. */
+void cache_invalidate(struct cache *c, const char *cycle);
+
+/* Whether changes can be learnt (the LISTEN connection is up). Turning it
+ * off empties the cache. */
+void cache_set_listening(struct cache *c, bool listening);
+bool cache_is_listening(const struct cache *c);
+
+struct cache_stats {
+    size_t entries, bytes;
+    uint64_t hits, misses, invalidations;
+};
+void cache_get_stats(const struct cache *c, struct cache_stats *out);
+
+#endif
