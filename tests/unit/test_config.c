@@ -124,3 +124,20 @@ Test(config, restart_diff_names_only_fixed_keys)
     config_clear(&a);
     config_clear(&b);
 }
+
+/* The example file documents every key (it is written by hand from the
+ * table; this keeps the two from drifting apart). */
+Test(config, example_file_lists_every_key)
+{
+    FILE *f = fopen(VIGIL_SOURCE_DIR "/deploy/vigild.conf.example", "r");
+    cr_assert_not_null(f);
+    static char text[65536];
+    size_t n = fread(text, 1, sizeof(text) - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    for (const struct config_key *k = config_keys; k->name; k++) {
+        char line[128];
+        snprintf(line, sizeof(line), "\n;%s = ", k->name);
+        cr_assert(strstr(text, line), "deploy/vigild.conf.example lacks %s", k->name);
+    }
+}
