@@ -137,7 +137,7 @@ Test(config, example_file_lists_every_key)
     fclose(f);
     for (const struct config_key *k = config_keys; k->name; k++) {
         char line[128];
-        snprintf(line, sizeof(line), "\n;%s = ", k->name);
+        snprintf(line, sizeof(line), "\n;%s =", k->name);
         cr_assert(strstr(text, line), "deploy/vigild.conf.example lacks %s", k->name);
     }
 }
