@@ -391,7 +391,10 @@ static bool fetch_base(struct run *run, struct job *j, int *base)
     return !same;
 }
 
-static void submit(struct run *run, struct job *j, const char *id, int base)
+/* stored: the latest revision already holds this content; then ABORTED
+ * (a pending request that never made it, overtaken by another that did)
+ * means unchanged, not refused. */
+static void submit(struct run *run, struct job *j, const char *id, int base, bool stored)
 {
     Vigil__V1__SubmitRequest *req = submission_request(&j->sub, id, base);
     ProtobufCMessage *resp = NULL;
@@ -412,6 +415,9 @@ static void submit(struct run *run, struct job *j, const char *id, int base)
         protobuf_c_message_free_unpacked(resp, NULL);
     } else if (remote_outcome_unknown(&run->r) || run->r.st != VIGIL_E_RPC) {
         link_failed(run, j); /* kept in the pending file: resent as is next time */
+    } else if (stored && run->r.rpc_code == GRPC_ABORTED) {
+        j->outcome = OUT_UNCHANGED;
+        forget(run, j);
     } else {
         forget(run, j); /* a definite no: nothing was stored */
         refused(run, j, "refused");
@@ -427,21 +433,28 @@ static void send_job(struct run *run, struct job *j)
     char id[REQID_SIZE];
     int base;
 
+    /* Look first, even with a request pending: the content may be stored
+     * already, by that request (its answer was lost: resending it gets the
+     * answer back) or by another (sent through another spelling of the
+     * address: then nothing must be sent). */
+    bool fresh = fetch_base(run, j, &base), stored = j->outcome == OUT_UNCHANGED;
+    if (!fresh && !stored)
+        return; /* refused or link failed */
     if (pe != NULL && strcmp(pe->content_sha256, j->sub.sha256) == 0) {
         /* Sent before and never answered: the very same request again. */
         snprintf(id, sizeof(id), "%s", pe->request_id);
-        submit(run, j, id, pe->base_revision);
+        submit(run, j, id, pe->base_revision, stored);
         return;
     }
-    /* New, or the file changed since: a new request on a fresh base. */
-    if (!fetch_base(run, j, &base)) {
-        if (j->outcome == OUT_UNCHANGED && pe != NULL)
+    if (stored) {
+        if (pe != NULL)
             forget(run, j);
         return;
     }
+    /* New, or the file changed since: a new request on a fresh base. */
     reqid_random(id);
     if (remember(run, j, id, base))
-        submit(run, j, id, base);
+        submit(run, j, id, base, false);
 }
 
 static void send_all(struct run *run)
