@@ -5,7 +5,7 @@ set -euo pipefail
 
 usage() {
     cat <<'USAGE'
-Usage: deploy/install-deps.sh [--check] [--help]
+Usage: deploy/install-deps.sh [--check] [--bench] [--help]
 
 Installs with apt-get every Debian package needed to build Vigil, run its tests
 and run it locally (compiler, CMake, libevent, OpenSSL, nghttp2, protobuf-c,
@@ -16,6 +16,7 @@ returns at once without touching the network.
 Runs as root, or through sudo when not root. Never prompts.
 
   --check   only report missing packages (exit 1 if any), install nothing
+  --bench   also the benchmark peers and tools (nginx, grpc++) for deploy/bench.sh
   --help    this text
 USAGE
 }
@@ -37,10 +38,17 @@ PACKAGES=(
     iso-codes unicode-cldr-core
 )
 
+# Only for deploy/bench.sh (--bench): the peers of ../shared/bench (nginx,
+# grpc++) and its tools. Not needed to build, run or test Vigil.
+BENCH_PACKAGES=(
+    nginx libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev curl time
+)
+
 check_only=false
 for arg in "$@"; do
     case "$arg" in
     --check) check_only=true ;;
+    --bench) PACKAGES+=("${BENCH_PACKAGES[@]}") ;;
     -h | --help)
         usage
         exit 0
