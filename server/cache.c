@@ -147,7 +147,7 @@ void cache_invalidate(struct cache *c, const char *cycle)
     struct entry *e = c->oldest, *next;
     for (; e; e = next) {
         next = e->newer;
-        if (cycle == NULL || strcmp(e->cycle, cycle) == 0)
+        if (cycle == NULL || e->cycle[0] == '\0' || strcmp(e->cycle, cycle) == 0)
             drop(c, e);
     }
     c->generation++;

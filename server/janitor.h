@@ -2,8 +2,9 @@
  * here, and this list is complete:
  *   - handshake and idle timeouts of every connection (conn_check_timeouts);
  *   - database reconnects whose backoff has passed, and stalled connection
- *     attempts (pool_tick), and the LISTEN connection's reconnect
- *     (notify_tick), through server_tick_db;
+ *     attempts (pool_tick), the LISTEN connection's reconnect
+ *     (notify_tick), and the release of embargoed rankings (embargo_tick),
+ *     through server_tick_db;
  *   - flushing buffered log lines (log_flush);
  *   - the end of a graceful shutdown once its bound has passed (server_tick).
  * Closed connections are freed by the server's reaper right after the event

@@ -6,6 +6,7 @@
 #include "vigil/v1/assessments.pb-c.h"
 #include "vigil/v1/catalog.pb-c.h"
 #include "vigil/v1/offices.pb-c.h"
+#include "vigil/v1/rankings.pb-c.h"
 
 #include <string.h>
 
@@ -14,6 +15,14 @@
     {                                                                                              \
         path, &vigil__v1__##type##_request__descriptor, RPC_OFFICE, svc_sql_call,                  \
             &vigil__v1__##type##_response__descriptor, SQL_API(fn)                                 \
+    }
+
+/* A Rankings method with its own handler (svc_rankings.h). Reads are public:
+ * the SQL functions show anonymous callers published, past-embargo data. */
+#define RANKINGS(name, request, access, handler)                                                   \
+    {                                                                                              \
+        "/vigil.v1.Rankings/" name, &vigil__v1__##request##__descriptor, access, handler, NULL,    \
+            NULL                                                                                   \
     }
 
 static const struct rpc_method methods[] = {
@@ -39,6 +48,13 @@ static const struct rpc_method methods[] = {
     API("/vigil.v1.Assessments/List", list, "assessments_list"),
     API("/vigil.v1.Assessments/Review", review, "assessments_review"),
     API("/vigil.v1.Assessments/ListAudit", list_audit, "assessments_list_audit"),
+    RANKINGS("GetRanking", get_ranking_request, RPC_PUBLIC, svc_rankings_get_ranking),
+    RANKINGS("GetAggregates", get_aggregates_request, RPC_PUBLIC, svc_rankings_get_aggregates),
+    RANKINGS("GetCard", get_card_request, RPC_PUBLIC, svc_rankings_get_card),
+    RANKINGS("GetHistory", get_history_request, RPC_PUBLIC, svc_rankings_get_history),
+    RANKINGS("GetPublishedInputs", get_published_inputs_request, RPC_PUBLIC,
+             svc_rankings_get_published_inputs),
+    RANKINGS("Publish", publish_request, RPC_OFFICE, svc_rankings_publish),
 };
 
 const struct rpc_method *rpc_find(const char *path, size_t len)

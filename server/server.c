@@ -2,6 +2,7 @@
  * lists, signals, reload and graceful shutdown (see server.h). */
 #include "server.h"
 #include "conn.h"
+#include "embargo.h"
 #include "janitor.h"
 #include "listener.h"
 #include "cache.h"
@@ -25,8 +26,9 @@ struct server {
     struct listener *mtls;   /* main listener */
     struct listener *pub;    /* public listener, NULL when off */
     struct pool *pool;
-    struct cache *cache;   /* encoded published reads */
-    struct notify *notify; /* LISTEN connection invalidating the cache */
+    struct cache *cache;     /* encoded published reads */
+    struct notify *notify;   /* LISTEN connection invalidating the cache */
+    struct embargo *embargo; /* drops the cache when an embargo passes */
     struct janitor *janitor;
     struct conn *live;   /* connections not yet closed */
     struct conn *closed; /* closed, waiting for the reaper */
@@ -57,6 +59,7 @@ void server_tick_db(struct server *s, uint64_t now_us)
 {
     pool_tick(s->pool);
     notify_tick(s->notify, now_us);
+    embargo_tick(s->embargo, now_us);
 }
 
 struct event_base *server_base(const struct server *s)
@@ -293,6 +296,7 @@ struct server *server_new(struct event_base *base, const struct config *cfg,
     s->cache = cache_new((size_t)s->cfg.cache_max_bytes);
     s->notify = notify_new(base, s->cfg.db, s->cache, s->cfg.db_reconnect_min_ms,
                            s->cfg.db_reconnect_max_ms);
+    s->embargo = embargo_new(s->pool, s->cache);
     s->mtls = listener_new(s, s->cfg.listen, false);
     if (s->mtls == NULL)
         goto fail;
@@ -320,6 +324,7 @@ void server_free(struct server *s)
     janitor_free(s->janitor);
     listener_free(s->mtls);
     listener_free(s->pub);
+    embargo_free(s->embargo);
     notify_free(s->notify);
     cache_free(s->cache);
     pool_free(s->pool);

@@ -40,7 +40,7 @@ void server_reload(struct server *s);
 void server_shutdown(struct server *s);
 
 /* The janitor's tick for the database side: pool reconnects, the LISTEN
- * connection's reconnect. */
+ * connection's reconnect, embargo releases. */
 void server_tick_db(struct server *s, uint64_t now_us);
 
 /* The janitor's tick: ends a graceful shutdown whose bound has passed. */

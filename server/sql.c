@@ -74,3 +74,44 @@ const char SQL_OFFICE_LIST[] =
     " GROUP BY o.id ORDER BY o.name COLLATE \"C\"";
 
 const char SQL_LISTEN_CACHE[] = "LISTEN vigil_cache";
+
+/* --- Rankings (svc_rankings*.c, svc_publish.c, embargo.c) --- */
+
+const char SQL_RANKINGS_INPUTS[] = "SELECT vigil_api.rankings_inputs($1::jsonb, $2::jsonb)";
+
+const char SQL_RANKINGS_PUBLISH[] = "SELECT vigil_api.rankings_publish($1::jsonb, $2::jsonb)";
+
+const char SQL_RANKINGS_PUBLISHED[] =
+    "SELECT vigil_api.rankings_published($1::jsonb, $2::jsonb), $3::text";
+
+/* MATERIALIZED: the publication is read once, and the inputs (and card) of
+ * that very version follow, whatever version 0 meant. */
+const char SQL_RANKINGS_PUBLISHED_WITH_INPUTS[] =
+    "WITH p AS MATERIALIZED (SELECT vigil_api.rankings_published($1::jsonb, $2::jsonb) AS r)"
+    " SELECT p.r, vigil_api.rankings_published_inputs($1::jsonb,"
+    "  jsonb_build_object('cycle', p.r->'cycle', 'version', p.r->'version')), $3::text FROM p";
+
+const char SQL_RANKINGS_CARD_PUBLISHED[] =
+    "WITH p AS MATERIALIZED (SELECT vigil_api.rankings_published($1::jsonb, $2::jsonb) AS r)"
+    " SELECT p.r, vigil_api.rankings_published_inputs($1::jsonb,"
+    "  jsonb_build_object('cycle', p.r->'cycle', 'version', p.r->'version')),"
+    " vigil_api.rankings_card($1::jsonb, $2::jsonb || jsonb_build_object('version', "
+    "p.r->'version')),"
+    " $3::text FROM p";
+
+const char SQL_RANKINGS_CARD_LIVE[] = "SELECT vigil_api.rankings_inputs($1::jsonb, $2::jsonb),"
+                                      " vigil_api.rankings_card($1::jsonb, $2::jsonb)";
+
+const char SQL_RANKINGS_HISTORY[] =
+    "SELECT vigil_api.rankings_history($1::jsonb, $2::jsonb), $3::text";
+
+const char SQL_RANKINGS_PUBLISHED_INPUTS[] =
+    "SELECT vigil_api.rankings_published_inputs($1::jsonb, $2::jsonb), $3::text";
+
+/* The delay is measured on the database's clock, the one that decides
+ * visibility, so that the daemon's clock does not matter; rounded up, so
+ * that the release is never acted on early. */
+const char SQL_RANKINGS_NEXT_EMBARGO[] =
+    "SELECT ceil(extract(epoch FROM nullif(e.r->>'next', '')::timestamptz - clock_timestamp())"
+    "  * 1000)::bigint"
+    " FROM (SELECT vigil_api.rankings_next_embargo($1::jsonb, '{}'::jsonb) AS r) e";

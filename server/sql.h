@@ -43,4 +43,26 @@ extern const char SQL_OFFICE_LIST[];        /* -> name, role, region (or NULL), 
                                                (t|f), fingerprints (space separated,
                                                oldest first, "" if none); by name */
 
+/* Rankings. $1 = the caller (ctx JSON, sqlcall_ctx), $2 = the request (JSON)
+ * as for every vigil_api function (migrations/0006_publication.sql). Reads
+ * of published data also take $3 = the cache generation taken before the
+ * query (cache_generation), echoed back as their last column so that the
+ * continuation knows which generation its answer belongs to. Each first
+ * column is the function's JSON answer. */
+extern const char SQL_RANKINGS_INPUTS[];    /* -> rankings_inputs */
+extern const char SQL_RANKINGS_PUBLISH[];   /* -> rankings_publish */
+extern const char SQL_RANKINGS_PUBLISHED[]; /* -> rankings_published, generation */
+/* -> rankings_published, rankings_published_inputs of the same version, generation */
+extern const char SQL_RANKINGS_PUBLISHED_WITH_INPUTS[];
+/* -> rankings_published, rankings_published_inputs and rankings_card of the
+ *    same version (the request is GetCardRequest JSON), generation */
+extern const char SQL_RANKINGS_CARD_PUBLISHED[];
+/* -> rankings_inputs, rankings_card (view live) */
+extern const char SQL_RANKINGS_CARD_LIVE[];
+extern const char SQL_RANKINGS_HISTORY[];          /* -> rankings_history, generation */
+extern const char SQL_RANKINGS_PUBLISHED_INPUTS[]; /* -> rankings_published_inputs, generation */
+/* $1 = ctx only. -> one row: milliseconds until the next embargo time still
+ *    ahead (by the database's clock, rounded up), NULL when none. */
+extern const char SQL_RANKINGS_NEXT_EMBARGO[];
+
 #endif

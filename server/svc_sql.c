@@ -9,24 +9,10 @@
 #include "log.h"
 #include "pbjson.h"
 #include "rpc.h"
+#include "sqlcall.h"
 #include "svc.h"
 
 #include <stdlib.h>
-#include <string.h>
-
-static const char *const role_names[] = {"none", "regional", "central", "partner", "anonymous"};
-
-static char *caller_json(struct call *c)
-{
-    const struct call_identity *id = call_identity(c);
-    json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "office_id",
-                          (json_int_t)id->office_id, "office", id->office, "role",
-                          role_names[id->role], "region", id->region, "certificate_sha256",
-                          id->sha256, "peer", call_peer(c), "method", call_method(c)->path);
-    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    return s;
-}
 
 static void answer(struct call *c, const PGresult *res)
 {
@@ -56,23 +42,14 @@ static void sql_done(struct call *c, enum pool_result result, const PGresult *re
         answer(c, res);
         return;
     }
-    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    if (result == POOL_SQL_ERROR && state && strncmp(state, "VG", 2) == 0) {
-        int code = atoi(state + 2);
-        const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-        if (code > 0 && code <= GRPC_UNAUTHENTICATED) {
-            call_fail(c, (enum grpc_code)code, "%s", primary ? primary : "refused");
-            return;
-        }
-    }
-    call_fail_db(c, result, msg);
+    sqlcall_fail(c, result, res, msg);
 }
 
 void svc_sql_call(struct call *c)
 {
     json_t *req = pbjson_encode(call_request(c));
     char *req_text = req ? json_dumps(req, JSON_COMPACT) : NULL;
-    char *ctx_text = caller_json(c);
+    char *ctx_text = sqlcall_ctx(c);
 
     json_decref(req);
     if (req_text == NULL || ctx_text == NULL) {

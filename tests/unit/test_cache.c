@@ -44,6 +44,20 @@ Test(cache, invalidation_by_cycle_and_stale_generations)
     cache_free(c);
 }
 
+Test(cache, entries_of_every_cycle_go_with_any_cycle)
+{
+    struct cache *c = cache_new(1000);
+    size_t len;
+    cache_set_listening(c, true);
+    uint64_t g = cache_generation(c);
+    cache_put(c, "history", "", "h", 1, g); /* depends on every cycle */
+    cache_put(c, "b1", "B", "2", 1, g);
+    cache_invalidate(c, "A");
+    cr_assert_null(cache_get(c, "history", &len));
+    cr_assert_not_null(cache_get(c, "b1", &len));
+    cache_free(c);
+}
+
 Test(cache, bounded_by_bytes_oldest_first)
 {
     struct cache *c = cache_new(10);
