@@ -30,10 +30,20 @@ ecpat-2012) and widens the regional office's scope to the world (region 001)
 so that it may submit every state; as the regional office it submits
 .vigil/synthetic.csv with `vigil submit`; as the central office it approves
 every submitted assessment and shows the review queue of 2009-2012, empty.
-(2009-2012, loaded by a migration, has no predecessor: a cycle's predecessor
-is fixed at creation, so comparing the two is left to a later cycle.)
+Then the rankings. Movement compares a cycle with its predecessor, and
+2009-2012 (the founding cycle, loaded by a migration) has none: a cycle's
+predecessor is fixed at creation. So that the ranking shows movement, the
+same synthetic assessments also go into a pair of cycles of their own,
+synthetic-2005-2008 and synthetic-2009-2012 (its predecessor), which are
+submitted, approved, closed and published in that order; 2005-2008 and
+2009-2012 stay as they are, for you to try the workflow (and vigil publish)
+on. It ends by printing the ranking of synthetic-2009-2012 (bands,
+movement, states not ranked), the sentence of the aggregates on services
+for victims (CA.1, CA.2) with its N, and `vigil verify` recomputing it.
 Running it again reuses all of that and starts only what is not running; the
-workflow is idempotent: unchanged assessments are skipped, nothing doubles.
+workflow is idempotent: unchanged assessments are skipped, nothing doubles,
+and a published cycle is not published again (that would make version 2).
+VIGIL_BUILD_DIR builds and runs there instead of build/release.
 PostgreSQL refuses to run as root: as root, the cluster runs as user postgres.
 USAGE
 }
@@ -196,10 +206,21 @@ demo() {
     done
 }
 
+approve_submitted() { # CYCLE: approves, as central, what waits for review
+    local states
+    states=$(VIGIL_CONFIG=$STATE/central.conf "$VIGIL" queue --cycle "$1" --status submitted \
+        --format csv | tail -n +2 | cut -d, -f1 | tr '\n' ' ')
+    [[ -n "${states// /}" ]] || return 0
+    echo "\$ vigil approve STATE... --cycle $1    # as central: $(wc -w <<<"$states") assessments"
+    # shellcheck disable=SC2086  # one argument per state
+    VIGIL_CONFIG=$STATE/central.conf "$VIGIL" approve $states --cycle "$1" >/dev/null ||
+        die "vigil approve failed for $1"
+}
+
 # The assessment workflow on synthetic data; every step is idempotent.
 assessments() {
     local central="$STATE/central.conf" regional="$STATE/regional.conf" csv="$STATE/synthetic.csv"
-    local cycle states
+    local cycle
     echo
     if ! VIGIL_CONFIG=$central "$VIGIL" cycles --format csv | grep -q '^2005-2008,'; then
         echo "\$ vigil cycle create 2005-2008 --methodology ecpat-2012    # as central"
@@ -217,17 +238,89 @@ assessments() {
     VIGIL_CONFIG=$regional "$VIGIL" submit "$csv" >/dev/null ||
         die "vigil submit failed (run it again: requests already sent are resent, not doubled)"
     for cycle in 2005-2008 2009-2012; do
-        states=$(VIGIL_CONFIG=$central "$VIGIL" queue --cycle "$cycle" --status submitted \
-            --format csv | tail -n +2 | cut -d, -f1 | tr '\n' ' ')
-        [[ -n "${states// /}" ]] || continue
-        echo "\$ vigil approve STATE... --cycle $cycle    # as central: $(wc -w <<<"$states") assessments"
-        # shellcheck disable=SC2086  # one argument per state
-        VIGIL_CONFIG=$central "$VIGIL" approve $states --cycle "$cycle" >/dev/null ||
-            die "vigil approve failed for $cycle"
+        approve_submitted "$cycle"
     done
     echo "\$ vigil queue --cycle 2009-2012 --status submitted    # as central: nothing waits"
     VIGIL_CONFIG=$central "$VIGIL" queue --cycle 2009-2012 --status submitted ||
         die "vigil queue failed"
+}
+
+# The rankings demonstration (see the usage): the pair of cycles, the
+# earlier first, so that the later one's inputs name its publication.
+PAIR=(synthetic-2005-2008 synthetic-2009-2012)
+
+cycle_status() { # CYCLE: open, closed or published; "" when there is no such cycle
+    VIGIL_CONFIG=$STATE/central.conf "$VIGIL" cycles --format csv |
+        awk -F, -v c="$1" '$1 == c { print $4 }'
+}
+
+pair_csv() { # FROM TO OUT: the synthetic rows of cycle FROM, as rows of cycle TO
+    /usr/bin/python3 - "$STATE/synthetic.csv" "$1" "$2" "$3.new" <<'PY'
+import csv, sys
+src, old, new, out = sys.argv[1:]
+with open(src, newline="", encoding="utf-8") as f, open(out, "w", newline="", encoding="utf-8") as o:
+    rows, w = csv.reader(f), csv.writer(o, lineterminator="\n")
+    head = next(rows)
+    w.writerow(head)
+    at = head.index("cycle")
+    for row in rows:
+        if row[at] == old:
+            row[at] = new
+            w.writerow(row)
+PY
+    if cmp -s "$3.new" "$3"; then rm -f "$3.new"; else mv "$3.new" "$3"; fi
+}
+
+# Creates, fills, closes and publishes each cycle of the pair, each step only
+# when not done yet: a published cycle is left alone.
+rankings_publish() {
+    local central="$STATE/central.conf" prev="" cycle status
+    echo
+    for cycle in "${PAIR[@]}"; do
+        status=$(cycle_status "$cycle")
+        if [[ -z "$status" ]]; then
+            echo "\$ vigil cycle create $cycle --methodology ecpat-2012${prev:+ --predecessor $prev}    # as central"
+            VIGIL_CONFIG=$central "$VIGIL" cycle create "$cycle" --methodology ecpat-2012 \
+                ${prev:+--predecessor "$prev"} >/dev/null || die "cannot create the cycle $cycle"
+            status=open
+        fi
+        if [[ "$status" == open ]]; then
+            pair_csv "${cycle#synthetic-}" "$cycle" "$STATE/$cycle.csv"
+            echo "\$ vigil submit .vigil/$cycle.csv    # as regional (the synthetic rows of ${cycle#synthetic-})"
+            VIGIL_CONFIG=$STATE/regional.conf "$VIGIL" submit "$STATE/$cycle.csv" >/dev/null ||
+                die "vigil submit failed for $cycle (run it again: nothing is doubled)"
+            approve_submitted "$cycle"
+            echo "\$ vigil cycle close $cycle    # as central"
+            VIGIL_CONFIG=$central "$VIGIL" cycle close "$cycle" >/dev/null ||
+                die "cannot close the cycle $cycle"
+            status=closed
+        fi
+        if [[ "$status" == closed ]]; then
+            echo "\$ vigil publish --cycle $cycle    # as central"
+            VIGIL_CONFIG=$central "$VIGIL" publish --cycle "$cycle" >/dev/null ||
+                die "vigil publish failed for $cycle (see vigil ranking --cycle $cycle before trying again)"
+        fi
+        prev=$cycle
+    done
+}
+
+# The finale: the published ranking with movement, the two facts of the
+# aggregates with their N, and a recomputation by the client.
+rankings_show() {
+    local central="$STATE/central.conf" cycle=${PAIR[1]} sentence
+    echo
+    echo "Rankings on SYNTHETIC data (generated; not an assessment of any state):"
+    echo "\$ vigil ranking --cycle $cycle"
+    VIGIL_CONFIG=$central "$VIGIL" ranking --cycle "$cycle" || die "vigil ranking failed"
+    echo
+    echo "\$ vigil aggregates --cycle $cycle | tail -n 1"
+    sentence=$(VIGIL_CONFIG=$central "$VIGIL" aggregates --cycle "$cycle" | tail -n 1) ||
+        die "vigil aggregates failed"
+    echo "$sentence (synthetic data)"
+    echo
+    echo "\$ vigil verify --cycle $cycle"
+    VIGIL_CONFIG=$central "$VIGIL" verify --cycle "$cycle" ||
+        die "vigil verify found the published ranking altered (exit $?)"
 }
 
 instructions() {
@@ -246,6 +339,12 @@ Assessments (synthetic data, marked SYNTHETIC):
   $VIGIL show TH --cycle 2009-2012
   $VIGIL template --cycle 2009-2012 --state TH --out th.csv    # as regional: fill, then
   $VIGIL submit th.csv
+Rankings (synthetic data; see vigil COMMAND --help):
+  $VIGIL ranking --cycle ${PAIR[1]} [--region 142] [--format csv]
+  $VIGIL aggregates --cycle ${PAIR[1]} --conditional 'CA.3=yes|CA.1=no'
+  $VIGIL card TH --cycle ${PAIR[1]}
+  $VIGIL history TH
+  $VIGIL verify --cycle ${PAIR[1]}
 Logs: $STATE/vigild.log    Database: $PGCLUSTER psql $1 -d $DB
 Stop everything: deploy/quickstart.sh stop    (run this script again to restart)
 EOF
@@ -294,7 +393,9 @@ cmd_up() {
     start_vigild
     demo
     assessments
+    rankings_publish
     instructions "$root"
+    rankings_show
 }
 
 cmd_stop() {

@@ -2,6 +2,7 @@
  * the list of exit codes (see cmd.h). */
 #include "cmd.h"
 #include "args.h"
+#include "rankargs.h"
 
 #include <string.h>
 
@@ -73,6 +74,40 @@ static const struct cmd_option audit_options[] = {
     {"since", "TIME", ARG_SINCE, "from this time on (RFC 3339, or a date YYYY-MM-DD in UTC)"},
     {"limit", "N", ARG_LIMIT, "at most N entries; default 100"},
     {"after-id", "ID", ARG_AFTER_ID, "entries after this id (to page on)"},
+    {NULL, NULL, 0, NULL},
+};
+
+/* The rankings commands (ids of rankargs.h and args.h). */
+static const struct cmd_option ranking_options[] = {
+    {"cycle", "CYCLE", ARG_CYCLE, "the cycle (required)"},
+    {"area", "CODE", RANKARG_AREA, "rank on this area's score instead of the overall score"},
+    {"region", "CODE", ARG_REGION, "only this region and those below it (adds the region rank)"},
+    {"version", "N", RANKARG_VERSION, "this published version; default the current"},
+    {"live", NULL, RANKARG_LIVE, "computed now from the latest approved revisions (central)"},
+    {NULL, NULL, 0, NULL},
+};
+static const struct cmd_option aggregates_options[] = {
+    {"cycle", "CYCLE", ARG_CYCLE, "the cycle (required)"},
+    {"region", "CODE", ARG_REGION, "only the states of this region and those below it"},
+    {"conditional", "T=L|G=L", RANKARG_CONDITIONAL, "a conditional share (repeat for more)"},
+    {"version", "N", RANKARG_VERSION, "this published version; default the current"},
+    {"live", NULL, RANKARG_LIVE, "computed now from the latest approved revisions (central)"},
+    {NULL, NULL, 0, NULL},
+};
+static const struct cmd_option card_options[] = {
+    {"cycle", "CYCLE", ARG_CYCLE, "the cycle (required)"},
+    {"version", "N", RANKARG_VERSION, "this published version; default the current"},
+    {"live", NULL, RANKARG_LIVE, "computed now from the latest approved revisions (central)"},
+    {NULL, NULL, 0, NULL},
+};
+static const struct cmd_option publish_options[] = {
+    {"cycle", "CYCLE", ARG_CYCLE, "the closed (or published) cycle (required)"},
+    {"embargo", "TIME", RANKARG_EMBARGO, "hidden from all but the central office until TIME"},
+    {NULL, NULL, 0, NULL},
+};
+static const struct cmd_option verify_options[] = {
+    {"cycle", "CYCLE", ARG_CYCLE, "the published cycle (required)"},
+    {"version", "N", RANKARG_VERSION, "this published version; default the current"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -230,6 +265,116 @@ const struct cmd cmd_table[] = {
      "Columns: id, at, office, certificate_sha256, peer, request_id, action, object,\n"
      "detail (JSON); oldest first. Pages through the log up to --limit entries.\n"
      LIST_NOTE, audit_options, cmd_audit},
+    {"ranking", "", 0, "show a cycle's ranking: ranks, bands, scores, movement",
+     "Reads vigil.v1.Rankings/GetRanking: the published ranking (the current\n"
+     "version, or --version N; past its embargo time unless you are the central\n"
+     "office), or with --live the ranking computed now (central office only).\n"
+     "The rules are the README's (\"Rankings\").\n\n"
+     "A table: a title line (cycle, methodology, version, publication time, the\n"
+     "digest's first 12 digits; \"(live)\" for the live view), then per ranked\n"
+     "state: rank (\"=5\" when tied), state, name, band, overall, one column per\n"
+     "area (its code: the area's score), movement against the predecessor cycle's\n"
+     "ranking (\"\u25b23\" climbed 3, \"\u25bc1\" fell 1, \"=\" same rank, \"new\" not ranked\n"
+     "then, \"n/c\" not comparable: another methodology; a change of band is added\n"
+     "as \"(band \u25b21)\"; empty when the cycle has no predecessor ranking) and, with\n"
+     "--region, the rank within the region. Then the states not ranked, with\n"
+     "every reason (\"not approved; no rated indicator in Care; coverage 62.50%\n"
+     "below 75%\").\n\n"
+     "--format csv: one row per state, ranked states in rank order, then those not\n"
+     "ranked; columns:\n"
+     "  rank          1, 2, 2, 4 ... (empty when not ranked)\n"
+     "  tied          true when the rank is shared\n"
+     "  state         ISO 3166-1 alpha-2 code\n"
+     "  state_name    English short name\n"
+     "  region        its smallest region (UN M49 code)\n"
+     "  band          band name\n"
+     "  overall       overall score, 2 decimals (\"66.67\")\n"
+     "  overall_num   its exact value: numerator ...\n"
+     "  overall_den   ... and denominator\n"
+     "  <AREA>...     one column per area of the methodology, named by its code:\n"
+     "                the area score, 2 decimals\n"
+     "  coverage      rated / applicable indicators, a percentage, 2 decimals\n"
+     "  movement      empty (none to show), delta, new or not_comparable\n"
+     "  rank_delta    delta: rank then - rank now (positive = climbed)\n"
+     "  band_delta    delta: band position then - now (positive = climbed)\n"
+     "  region_rank   with --region: the rank among the region's ranked states\n"
+     "  region_tied   with --region: true when that rank is shared\n"
+     "  reasons       not ranked: the reasons, separated by \"; \" (as in the table)\n"
+     "--format json: the Ranking message (rankings.proto) as JSON.",
+     ranking_options, cmd_ranking},
+    {"aggregates", "", 0, "show a cycle's counts and shares per indicator, with their N",
+     "Reads vigil.v1.Rankings/GetAggregates over the states assessed in the cycle\n"
+     "with an approved revision (published, or --live), or those of --region.\n"
+     "Per indicator: how many states at each valued level with the share of N (N =\n"
+     "the states with a valued level), how many with no data, not assessed, or\n"
+     "not applicable, and how many were counted.\n\n"
+     "--conditional 'TARGET=LEVELS|GIVEN=LEVELS' adds the share of the states at\n"
+     "LEVELS of TARGET among those at LEVELS of GIVEN that have a valued level of\n"
+     "TARGET, with its own N. LEVELS are separated by commas, by code or label:\n"
+     "  --conditional 'CA.2=woefully inadequate|CA.1=yes,partial'\n"
+     "When the methodology has them (ecpat-2012), that conditional is always\n"
+     "added, and the table ends with the sentence the two facts read as:\n"
+     "  \"13.00% of states with data have no services (CA.1 = no; N = 38); of those\n"
+     "  that do, 76.47% are woefully inadequate (CA.2; N = 34)\"\n\n"
+     "--format csv: one row per figure; columns indicator, levels, given,\n"
+     "given_levels, count, n, share, counted. An indicator has a row per valued\n"
+     "level (levels = the level's code; share = count / n as a percentage, 2\n"
+     "decimals), then rows no_data, not_assessed and not_applicable (n and share\n"
+     "empty); a conditional has one row (levels and given_levels: codes joined by\n"
+     "\",\"; counted empty). --format json: the GetAggregatesResponse message.",
+     aggregates_options, cmd_aggregates},
+    {"card", "STATE", 1, "show a state's country card in a cycle",
+     "Reads vigil.v1.Rankings/GetCard: the state's overall and area scores and\n"
+     "ranks, band, movement, coverage (or why it is not ranked); then each\n"
+     "indicator in the methodology's order of areas, then of indicators: level,\n"
+     "score, justification and evidence; then the calls to action of its rated\n"
+     "indicators below their scale's top level.\n"
+     "--format csv: the indicators; columns indicator, area, level (code), label,\n"
+     "score, justification, evidence (as vigil show writes it). --format json:\n"
+     "the GetCardResponse message.",
+     card_options, cmd_card},
+    {"history", "STATE", 1, "show a state's rank, band and score in every published cycle",
+     "Reads vigil.v1.Rankings/GetHistory: one row per published cycle visible to\n"
+     "you, oldest first: cycle, version, rank, band, overall, movement, and the\n"
+     "reasons when not ranked. --format csv columns: cycle, version, rank, tied,\n"
+     "band, overall, overall_num, overall_den, movement, rank_delta, band_delta,\n"
+     "reasons (as in vigil ranking). --format json: the GetHistoryResponse message.",
+     NULL, cmd_history},
+    {"publish", "", 0, "publish a closed cycle's ranking (central office)",
+     "Calls vigil.v1.Rankings/Publish: stores the ranking of the cycle with its\n"
+     "inputs and their SHA-256 digest, and prints cycle, version, digest,\n"
+     "published_at and embargo_until. Publishing again after corrections stores\n"
+     "a new version that supersedes the old (both stay readable).\n"
+     "--embargo TIME: only the central office sees it before TIME; it is released\n"
+     "without anyone acting when TIME passes. TIME is RFC 3339\n"
+     "(2026-04-01T09:00:00Z, 2026-04-01T11:00:00+02:00) or \"YYYY-MM-DD HH:MM\" in\n"
+     "local time (TZ); it is sent in UTC.\n"
+     "The request id is derived from the cycle, the embargo and the version\n"
+     "published so far: a resend after a cut link is the same request, answered\n"
+     "with the first result. If the run ends without an answer (exit 3 or 5),\n"
+     "check with vigil ranking before publishing again: a new run that sees the\n"
+     "new version makes another.",
+     publish_options, cmd_publish},
+    {"verify", "", 0, "check a published ranking against its inputs and a recomputation",
+     "Fetches the published inputs (GetPublishedInputs: the canonical JSON bytes\n"
+     "and their digest), the published ranking and aggregates of the same\n"
+     "version, and, when the inputs name one, the predecessor's ranking they\n"
+     "name. Checks that the SHA-256 of the bytes is the digest (and the ranking's\n"
+     "digest), that they are in canonical form, and that the predecessor's\n"
+     "digest is the one named; then recomputes the ranking and the aggregates\n"
+     "from the inputs with the scoring module linked into this client, and\n"
+     "compares them field by field: order, ranks and ties, names and regions,\n"
+     "overall and area scores (text and exact value), area ranks, bands,\n"
+     "coverage, movement, the reasons of states not ranked, every count, N and\n"
+     "share. Publication metadata (published_at, embargo) is not compared.\n"
+     "Movement is recomputed from the ranks and bands of the predecessor's\n"
+     "ranking (check that one in turn: vigil verify --cycle P --version N).\n"
+     "Prints every difference (\"TH: overall published 66.67, recomputed 66.66\")\n"
+     "and a last line, \"verified: ...\" or \"NOT VERIFIED: ...\".\n"
+     "Exit: 0 verified; 7 the inputs do not match their digest (altered); 8 the\n"
+     "published results differ from the recomputation (or the inputs cannot be\n"
+     "read); 2, 3, 4, 5 as for every command.",
+     verify_options, cmd_verify},
     {NULL, NULL, 0, NULL, NULL, NULL, NULL},
 };
 /* clang-format on */
@@ -245,6 +390,8 @@ static const struct {
     {CLI_EXIT_RPC, "the server answered with an error status (printed as CODE: message)"},
     {CLI_EXIT_DEADLINE, "deadline exceeded (--timeout), on our side or the server's"},
     {CLI_EXIT_NOT_SERVING, "health: the server answered but is not SERVING"},
+    {CLI_EXIT_DIGEST, "verify: the published inputs do not match their digest"},
+    {CLI_EXIT_DIFFERS, "verify: the published results differ from a recomputation"},
 };
 
 int cmd_emit(struct output *out, bool record)

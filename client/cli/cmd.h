@@ -21,6 +21,8 @@ enum cli_exit {
     CLI_EXIT_RPC = 4,         /* the server answered with an error status */
     CLI_EXIT_DEADLINE = 5,    /* deadline exceeded, on either side */
     CLI_EXIT_NOT_SERVING = 6, /* health: the server answered, but is not SERVING */
+    CLI_EXIT_DIGEST = 7,      /* verify: the published inputs do not match their digest */
+    CLI_EXIT_DIFFERS = 8,     /* verify: the published results differ from a recomputation */
 };
 
 /* A command's own option. */
@@ -96,5 +98,11 @@ CMD_FN(cmd_revisions);
 CMD_FN(cmd_queue);
 CMD_FN(cmd_review); /* approve, return, unlock (cmd_review.c) */
 CMD_FN(cmd_audit);
+CMD_FN(cmd_ranking); /* cmd_rankings.c */
+CMD_FN(cmd_aggregates);
+CMD_FN(cmd_card);
+CMD_FN(cmd_history);
+CMD_FN(cmd_publish);
+CMD_FN(cmd_verify); /* cmd_verify.c */
 
 #endif
