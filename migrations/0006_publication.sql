@@ -325,6 +325,20 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'VG009',
             MESSAGE = format('cycle: %s is open; close it before publishing', c.code);
     END IF;
+    -- Movement is measured against the predecessor's latest version; while
+    -- that version is under embargo, publishing would reveal it through the
+    -- movement (and leave readers unable to verify against it): wait.
+    SELECT p2.* INTO p FROM publication p2
+     WHERE p2.cycle_id = c.predecessor_id
+     ORDER BY p2.version DESC LIMIT 1;
+    IF p.embargo_until IS NOT NULL AND p.embargo_until > now() THEN
+        RAISE EXCEPTION USING ERRCODE = 'VG009',
+            MESSAGE = format('cycle: its predecessor %s is under embargo until %s; publish '
+                             'after the embargo is released',
+                             (SELECT code FROM cycle WHERE id = c.predecessor_id),
+                             vigil_private.rfc3339(p.embargo_until));
+    END IF;
+    p := NULL;
     live := vigil_private.rankings_document(c.id);
     IF req->>'token' <> vigil_private.rankings_token(live) THEN
         RAISE EXCEPTION USING ERRCODE = 'VG010',
