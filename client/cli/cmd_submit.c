@@ -47,7 +47,7 @@ struct job {
     size_t file, group;    /* indexes in run.files and its sheet's groups */
     struct submission sub; /* built when the group is valid */
     bool built;
-    bool todo; /* built, and its file's pending requests are at hand: to send */
+    bool to_send; /* built, and its file's pending requests are at hand: to send */
     enum outcome outcome;
     int revision, status; /* the answer's, when there is one */
     char detail[600];     /* why, for refused and not sent */
@@ -262,7 +262,7 @@ static void open_pendings(struct run *run)
         struct file *f = &run->files[j->file];
         if (j->built && f->lock_fd < 0 && f->usable)
             open_pending(run, f);
-        j->todo = j->built && f->usable;
+        j->to_send = j->built && f->usable;
         if (j->built && !f->usable) {
             j->outcome = OUT_NOT_SENT;
             snprintf(j->detail, sizeof(j->detail), "its pending file could not be used");
@@ -462,10 +462,10 @@ static void send_all(struct run *run)
     size_t total = 0, done = 0;
 
     for (size_t i = 0; i < run->njobs; i++)
-        total += run->jobs[i].todo;
+        total += run->jobs[i].to_send;
     for (size_t i = 0; i < run->njobs && !run->stop; i++) {
         struct job *j = &run->jobs[i];
-        if (!j->todo)
+        if (!j->to_send)
             continue;
         if (run->progress) {
             fprintf(stderr, "\r\033[Ksubmitting %zu/%zu %s %s ...", ++done, total,
