@@ -170,8 +170,18 @@ register_offices() { # ROOT
 start_vigild() {
     local pid ready="$STATE/vigild.ready"
     if pid=$(vigild_pid); then
-        say "vigild already running (pid $pid; 'deploy/quickstart.sh stop' to stop it)"
-        return
+        # A rebuild replaces the binary: a daemon still running the old one
+        # may not know the schema just migrated, so it is restarted.
+        if [[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == "$(readlink -f "$VIGILD")" ]]; then
+            say "vigild already running (pid $pid; 'deploy/quickstart.sh stop' to stop it)"
+            return
+        fi
+        say "vigild (pid $pid) runs an older build: restarting it"
+        kill -TERM "$pid"
+        for ((i = 0; i < 100; i++)); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
     fi
     rm -f "$ready"
     say "starting vigild (log: $STATE/vigild.log)"
