@@ -7,7 +7,7 @@
 -- message. So every rule of the domain, authorization, idempotency and the
 -- audit log live here, and each call is one transaction: all or nothing.
 --
--- Errors: RAISE with SQLSTATE 'VGxxx', xxx the gRPC status code (VG003
+-- Errors: RAISE with SQLSTATE 'VGnnn', nnn the gRPC status code (VG003
 -- INVALID_ARGUMENT, VG005 NOT_FOUND, VG006 ALREADY_EXISTS, VG007
 -- PERMISSION_DENIED, VG009 FAILED_PRECONDITION, VG010 ABORTED) and a message
 -- that starts with the field it is about ("entries[3].level: ..."), which the

@@ -231,10 +231,7 @@ int cmd_revisions(const struct cmd *self, struct opts *o, int argc, char *argv[]
         Vigil__V1__ListRevisionsResponse *lr = (Vigil__V1__ListRevisionsResponse *)resp;
         struct output *out = output_new(o->format, cols, NCOLS(cols));
         for (size_t i = 0; out != NULL && i < lr->n_revisions; i++) {
-            if (!add_revision(out, lr->revisions[i])) {
-                output_free(out);
-                out = NULL;
-            }
+            out = output_checked(out, add_revision(out, lr->revisions[i]));
         }
         rc = cmd_emit(out, false);
     }
@@ -295,10 +292,7 @@ int cmd_queue(const struct cmd *self, struct opts *o, int argc, char *argv[])
         Vigil__V1__ListResponse *lr = (Vigil__V1__ListResponse *)resp;
         struct output *out = output_new(o->format, cols, NCOLS(cols));
         for (size_t i = 0; out != NULL && i < lr->n_assessments; i++) {
-            if (!add_assessment(out, lr->assessments[i])) {
-                output_free(out);
-                out = NULL;
-            }
+            out = output_checked(out, add_assessment(out, lr->assessments[i]));
         }
         rc = cmd_emit(out, false);
     }

@@ -54,10 +54,7 @@ int cmd_regions(const struct cmd *self, struct opts *o, int argc, char *argv[])
         for (size_t i = 0; out != NULL && i < lr->n_regions; i++) {
             const char *row[] = {lr->regions[i]->code, lr->regions[i]->name,
                                  lr->regions[i]->parent};
-            if (!output_add(out, row)) {
-                output_free(out);
-                out = NULL;
-            }
+            out = output_checked(out, output_add(out, row));
         }
         rc = cmd_emit(out, false);
     }
@@ -89,10 +86,7 @@ int cmd_states(const struct cmd *self, struct opts *o, int argc, char *argv[])
         struct output *out = output_new(o->format, cols, NCOLS(cols));
         for (size_t i = 0; out != NULL && i < ls->n_states; i++) {
             const char *row[] = {ls->states[i]->code, ls->states[i]->name, ls->states[i]->region};
-            if (!output_add(out, row)) {
-                output_free(out);
-                out = NULL;
-            }
+            out = output_checked(out, output_add(out, row));
         }
         rc = cmd_emit(out, false);
     }

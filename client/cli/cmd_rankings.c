@@ -178,15 +178,6 @@ static void conditionals_free(Vigil__V1__GetAggregatesRequest *req)
     req->n_conditionals = 0;
 }
 
-static struct output *filled(struct output *out, bool ok)
-{
-    if (out != NULL && !ok) {
-        output_free(out);
-        return NULL;
-    }
-    return out;
-}
-
 static int aggregates_print(const struct opts *o, const struct rankargs *a,
                             const Vigil__V1__GetAggregatesResponse *ag,
                             const Vigil__V1__Methodology *m)
@@ -199,7 +190,7 @@ static int aggregates_print(const struct opts *o, const struct rankargs *a,
         return cmd_emit_json(pbjson_encode(&ag->base));
     if (o->format == OUTPUT_CSV) {
         out = output_new(OUTPUT_CSV, rankagg_columns, NCOLS(rankagg_columns));
-        return cmd_emit(filled(out, out != NULL && rankagg_rows(out, ag)), false);
+        return cmd_emit(output_checked(out, out != NULL && rankagg_rows(out, ag)), false);
     }
     if (a->live)
         snprintf(line, sizeof(line), "Aggregates of %s (live)%s%s", ag->cycle,
@@ -209,13 +200,15 @@ static int aggregates_print(const struct opts *o, const struct rankargs *a,
                  a->a.region ? ", region " : "", a->a.region ? a->a.region : "");
     title(line, true);
     out = output_new(OUTPUT_TABLE, rankagg_table_columns, NCOLS(rankagg_table_columns));
-    if ((rc = cmd_emit(filled(out, out != NULL && rankagg_table_rows(out, ag, m)), false)) != 0)
+    if ((rc = cmd_emit(output_checked(out, out != NULL && rankagg_table_rows(out, ag, m)),
+                       false)) != 0)
         return rc;
     if (ag->n_conditionals > 0) {
         title("Conditional shares:", false);
         out = output_new(OUTPUT_TABLE, rankagg_conditional_columns,
                          NCOLS(rankagg_conditional_columns));
-        rc = cmd_emit(filled(out, out != NULL && rankagg_conditional_rows(out, ag, m)), false);
+        rc = cmd_emit(output_checked(out, out != NULL && rankagg_conditional_rows(out, ag, m)),
+                      false);
     }
     if (rc == CLI_EXIT_OK && rankagg_sentence(ag, line, sizeof(line))) {
         title(line, false);
@@ -402,7 +395,7 @@ static int card_csv(const Vigil__V1__GetCardResponse *cd)
         const char *row[] = {
             e->indicator,     e->area, e->level, e->level_label, rankfmt_figure(e->score),
             e->justification, ev};
-        out = filled(out, ev != NULL && output_add(out, row));
+        out = output_checked(out, ev != NULL && output_add(out, row));
         free(ev);
     }
     return cmd_emit(out, false);
@@ -522,7 +515,7 @@ int cmd_history(const struct cmd *self, struct opts *o, int argc, char *argv[])
         struct output *out = csv ? output_new(OUTPUT_CSV, csv_cols, NCOLS(csv_cols))
                                  : output_new(OUTPUT_TABLE, table_cols, NCOLS(table_cols));
         for (size_t i = 0; out != NULL && i < hr->n_items; i++)
-            out = filled(out, history_row(out, hr->items[i], csv));
+            out = output_checked(out, history_row(out, hr->items[i], csv));
         if (!csv) {
             snprintf(line, sizeof(line), "History of %s (%s)", hr->state_name, hr->state);
             title(line, true);

@@ -506,10 +506,7 @@ static int print_results(const struct run *run)
                              j->detail[0]                 ? j->detail
                              : j->outcome == OUT_NOT_SENT ? "not sent: stopped after a failure"
                                                           : ""};
-        if (!output_add(out, row)) {
-            output_free(out);
-            out = NULL;
-        }
+        out = output_checked(out, output_add(out, row));
     }
     return cmd_emit(out, false);
 }

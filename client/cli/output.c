@@ -366,3 +366,12 @@ bool output_print_record(const struct output *o, FILE *f, char *err, size_t cap)
     }
     return finish(f, ok, err, cap);
 }
+
+struct output *output_checked(struct output *out, bool ok)
+{
+    if (out != NULL && !ok) {
+        output_free(out);
+        return NULL;
+    }
+    return out;
+}

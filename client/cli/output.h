@@ -56,4 +56,8 @@ void output_put_text(FILE *f, const char *s, size_t indent);
 /* Frees o and every copied value. NULL is a no-op. */
 void output_free(struct output *o);
 
+/* Building tables row by row: returns out while ok, else frees it and
+ * returns NULL (then cmd_emit reports out of memory). NULL stays NULL. */
+struct output *output_checked(struct output *out, bool ok);
+
 #endif
