@@ -8,6 +8,7 @@
 #include "rpc.h"
 #include "server.h"
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <nghttp2/nghttp2.h>
 #include <stdarg.h>
@@ -40,8 +41,21 @@ struct call {
     struct call_identity identity; /* resolved before the handler runs */
     struct pool_query *query;      /* statement in flight, cancelled if the call ends */
     call_query_cb query_cb;        /* its continuation */
-    uint8_t *resp;                 /* framed response message, owned */
-    size_t resp_len, resp_off;
+    uint8_t *out;                  /* framed response messages not yet taken by nghttp2 */
+    size_t out_len, out_off, out_cap;
+    bool headers_sent;      /* response HEADERS submitted (data provider attached) */
+    bool data_deferred;     /* read_body said DEFERRED: resume on new data */
+    bool trailers_due;      /* status decided: trailers follow the queued data */
+    struct evbuffer *in;    /* request stream: bytes received, not yet delivered */
+    size_t in_unconsumed;   /* of those, not yet returned to the HTTP/2 window */
+    ProtobufCMessage *msg;  /* request stream: the message last delivered, owned */
+    call_message_cb msg_cb; /* request stream: a message was asked for */
+    call_event_cb drain_cb; /* wakes the producer when the queue has room */
+    struct event *kick;     /* delivers msg_cb / drain_cb from the loop */
+    void *hstate;           /* the handler's state, freed by hstate_free at the end */
+    void (*hstate_free)(void *);
+    bool long_lived;          /* ended with UNAVAILABLE when the server drains */
+    bool shutdown_due;        /* the server drains: end it from the loop */
     int status;               /* grpc-status sent, -1 before */
     char *status_msg;         /* grpc-message sent (plain text), owned */
     uint64_t start_us;        /* for the access line */
@@ -56,6 +70,9 @@ struct call {
     }
 
 static void deadline_fired(evutil_socket_t fd, short what, void *arg);
+static void kick_fired(evutil_socket_t fd, short what, void *arg);
+static void kick(struct call *c);
+static void end_work(struct call *c);
 
 struct call *call_new(struct conn *conn, int32_t stream_id)
 {
@@ -146,13 +163,26 @@ void call_on_headers_done(struct call *c)
         call_fail(c, GRPC_INVALID_ARGUMENT, "grpc-timeout: malformed value");
     } else if (c->method == NULL) {
         call_fail(c, GRPC_UNIMPLEMENTED, "unknown method %s", c->has_path ? c->path : "(no path)");
+        return;
     } else if (c->timeout_us > 0) {
         struct timeval tv = {c->timeout_us / 1000000, c->timeout_us % 1000000};
         c->deadline = evtimer_new(server_base(c->conn->srv), deadline_fired, c);
         if (c->deadline == NULL || evtimer_add(c->deadline, &tv) != 0) {
             log_error("msg=\"cannot arm deadline timer\" method=%s", c->path);
             call_fail(c, GRPC_INTERNAL, "cannot arm deadline");
+            return;
         }
+    }
+    if (c->state == CALL_RECEIVING && c->method->stream_request) {
+        /* Request streams are served as their messages come: identify the
+         * caller now; the handler pulls messages with call_next_message. */
+        c->in = evbuffer_new();
+        if (c->in == NULL) {
+            call_fail(c, GRPC_RESOURCE_EXHAUSTED, "out of memory for the request stream");
+            return;
+        }
+        c->state = CALL_DISPATCHED;
+        auth_resolve(c, c->conn);
     }
 }
 
@@ -177,16 +207,30 @@ static void fail_read(struct call *c, enum grpcwire_read r)
     }
 }
 
-void call_on_data(struct call *c, const uint8_t *data, size_t len)
+size_t call_on_data(struct call *c, const uint8_t *data, size_t len)
 {
     size_t used;
-    if (c->state != CALL_RECEIVING)
-        return; /* answered early: the rest of the request is dropped */
+    if (c->state == CALL_ANSWERED || (c->state != CALL_RECEIVING && c->in == NULL))
+        return len; /* answered early: the rest of the request is dropped */
+    if (c->in != NULL) {
+        /* A request stream: kept until the handler asks for it, and only
+         * then given back to the window, so a client sending faster than
+         * the handler works is held back by HTTP/2 flow control. */
+        if (evbuffer_add(c->in, data, len) != 0) {
+            call_fail(c, GRPC_RESOURCE_EXHAUSTED, "out of memory for the request stream");
+            return len;
+        }
+        c->in_unconsumed += len;
+        if (c->msg_cb != NULL)
+            kick(c);
+        return 0;
+    }
     enum grpcwire_read r = grpcwire_reader_feed(&c->reader, data, len, &used);
     if (r == GRPCWIRE_MESSAGE && used < len)
         call_fail(c, GRPC_INVALID_ARGUMENT, "a unary call carries exactly one request message");
     else if (r != GRPCWIRE_MESSAGE && r != GRPCWIRE_NEED_MORE)
         fail_read(c, r);
+    return len;
 }
 
 bool call_any_served(const struct call *list)
@@ -208,6 +252,11 @@ void call_on_request_end(struct call *c)
     size_t len;
 
     c->request_ended = true;
+    if (c->in != NULL) {
+        if (c->msg_cb != NULL)
+            kick(c);
+        return;
+    }
     if (c->state != CALL_RECEIVING)
         return;
     const uint8_t *msg = grpcwire_reader_message(&c->reader, &len);
@@ -247,6 +296,15 @@ void call_dispatch(struct call *c)
 
 static void end_work(struct call *c)
 {
+    c->msg_cb = NULL;
+    c->drain_cb = NULL;
+    if (c->hstate_free != NULL) {
+        void (*fn)(void *) = c->hstate_free;
+        void *state = c->hstate;
+        c->hstate_free = NULL;
+        c->hstate = NULL;
+        fn(state);
+    }
     if (c->query != NULL) {
         pool_cancel(c->query);
         c->query = NULL;
@@ -304,7 +362,17 @@ void call_on_close(struct call *c, uint32_t error_code)
     grpcwire_reader_clear(&c->reader);
     if (c->request)
         protobuf_c_message_free_unpacked(c->request, NULL);
-    free(c->resp);
+    if (c->msg)
+        protobuf_c_message_free_unpacked(c->msg, NULL);
+    if (c->in != NULL) {
+        /* Bytes never delivered still count against the connection window. */
+        if (c->in_unconsumed > 0 && conn->state != CONN_CLOSED && conn->h2 != NULL)
+            nghttp2_session_consume_connection(conn->h2, c->in_unconsumed);
+        evbuffer_free(c->in);
+    }
+    if (c->kick)
+        event_free(c->kick);
+    free(c->out);
     free(c->status_msg);
     free(c);
 }
@@ -339,16 +407,46 @@ static int submit_trailers(struct call *c)
     return nghttp2_submit_trailer(c->conn->h2, c->stream_id, nva, mlen ? 2 : 1);
 }
 
+static size_t out_pending(const struct call *c)
+{
+    return c->out_len - c->out_off;
+}
+
+/* Wakes the handler from the loop, never from inside nghttp2 or the
+ * handler's own stack (it may be in the middle of producing). */
+static void kick(struct call *c)
+{
+    if (c->kick == NULL) {
+        c->kick = event_new(server_base(c->conn->srv), -1, 0, kick_fired, c);
+        if (c->kick == NULL) {
+            conn_close(c->conn, "out of memory for a call event");
+            return;
+        }
+    }
+    event_active(c->kick, EV_TIMEOUT, 1);
+}
+
+/* nghttp2 pulls the queued messages as flow control allows. With nothing
+ * queued the stream is parked (DEFERRED) until more comes or the status is
+ * decided; the trailers follow the last byte. */
 static ssize_t read_body(nghttp2_session *s, int32_t stream_id, uint8_t *buf, size_t len,
                          uint32_t *flags, nghttp2_data_source *src, void *user_data)
 {
     struct call *c = src->ptr;
-    size_t n = c->resp_len - c->resp_off;
+    size_t n = out_pending(c);
+    if (n == 0 && !c->trailers_due) {
+        c->data_deferred = true;
+        return NGHTTP2_ERR_DEFERRED;
+    }
     if (n > len)
         n = len;
-    memcpy(buf, c->resp + c->resp_off, n);
-    c->resp_off += n;
-    if (c->resp_off == c->resp_len) {
+    memcpy(buf, c->out + c->out_off, n);
+    c->out_off += n;
+    if (c->out_off == c->out_len)
+        c->out_off = c->out_len = 0;
+    if (c->drain_cb != NULL && out_pending(c) < CALL_SEND_LOW_WATER)
+        kick(c);
+    if (out_pending(c) == 0 && c->trailers_due) {
         *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
         if (submit_trailers(c) != 0)
             return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
@@ -356,52 +454,124 @@ static ssize_t read_body(nghttp2_session *s, int32_t stream_id, uint8_t *buf, si
     return (ssize_t)n;
 }
 
-/* Submits the framed response in c->resp with its trailers. */
-static void submit_response(struct call *c)
+/* Sends HEADERS with a data provider on first use; afterwards wakes a
+ * parked stream. Then lets the connection write. */
+static void push_out(struct call *c)
 {
     static const nghttp2_nv nva[] = {
         NV_STATIC(":status", "200"),
         NV_STATIC("content-type", "application/grpc"),
     };
-    nghttp2_data_provider prd = {.source.ptr = c, .read_callback = read_body};
-    if (nghttp2_submit_response(c->conn->h2, c->stream_id, nva, 2, &prd) != 0)
-        conn_close(c->conn, "cannot submit response");
+    if (!c->headers_sent) {
+        nghttp2_data_provider prd = {.source.ptr = c, .read_callback = read_body};
+        c->headers_sent = true;
+        if (nghttp2_submit_response(c->conn->h2, c->stream_id, nva, 2, &prd) != 0)
+            conn_close(c->conn, "cannot submit response");
+    } else if (c->data_deferred) {
+        c->data_deferred = false;
+        if (nghttp2_session_resume_data(c->conn->h2, c->stream_id) != 0)
+            conn_close(c->conn, "cannot resume response data");
+    }
     conn_flush(c->conn);
 }
 
-/* Takes the call to CALL_ANSWERED with room for a len-byte message. */
-static bool begin_reply(struct call *c, size_t len)
+/* Appends one framed message of len bytes to the queue and returns where
+ * its body goes, or NULL (call failed) when it is over max_message_size. */
+static uint8_t *out_reserve(struct call *c, size_t len)
+{
+    if (len > (size_t)server_config(c->conn->srv)->max_message_size) {
+        call_fail(c, GRPC_RESOURCE_EXHAUSTED, "response exceeds max_message_size");
+        return NULL;
+    }
+    size_t need = GRPCWIRE_PREFIX_LEN + len;
+    if (c->out_off > 0 && c->out_len + need > c->out_cap) {
+        memmove(c->out, c->out + c->out_off, out_pending(c));
+        c->out_len -= c->out_off;
+        c->out_off = 0;
+    }
+    if (c->out_len + need > c->out_cap) {
+        size_t cap = c->out_cap ? c->out_cap : 4096;
+        while (cap < c->out_len + need)
+            cap *= 2;
+        uint8_t *p = realloc(c->out, cap);
+        if (p == NULL) {
+            call_fail(c, GRPC_RESOURCE_EXHAUSTED, "out of memory for the response");
+            return NULL;
+        }
+        c->out = p;
+        c->out_cap = cap;
+    }
+    uint8_t *at = c->out + c->out_len;
+    grpcwire_prefix_encode(at, (uint32_t)len);
+    c->out_len += need;
+    return at + GRPCWIRE_PREFIX_LEN;
+}
+
+static bool send_packed(struct call *c, const ProtobufCMessage *msg, const void *bytes, size_t len)
 {
     if (c->state == CALL_ANSWERED)
         return false;
-    if (len > (size_t)server_config(c->conn->srv)->max_message_size) {
-        call_fail(c, GRPC_RESOURCE_EXHAUSTED, "response exceeds max_message_size");
+    uint8_t *body = out_reserve(c, len);
+    if (body == NULL)
         return false;
-    }
+    if (msg != NULL)
+        protobuf_c_message_pack(msg, body);
+    else
+        memcpy(body, bytes, len);
+    return true;
+}
+
+/* Decides the status OK and lets the queued messages and trailers go. */
+static void finish_ok(struct call *c)
+{
     end_work(c);
     c->state = CALL_ANSWERED;
     c->status = GRPC_OK;
-    c->resp = xmalloc(GRPCWIRE_PREFIX_LEN + len);
-    grpcwire_prefix_encode(c->resp, (uint32_t)len);
-    c->resp_len = GRPCWIRE_PREFIX_LEN + len;
-    return true;
+    c->trailers_due = true;
+    push_out(c);
 }
 
 void call_reply(struct call *c, const ProtobufCMessage *resp)
 {
-    size_t len = protobuf_c_message_get_packed_size(resp);
-    if (!begin_reply(c, len))
-        return;
-    protobuf_c_message_pack(resp, c->resp + GRPCWIRE_PREFIX_LEN);
-    submit_response(c);
+    if (send_packed(c, resp, NULL, protobuf_c_message_get_packed_size(resp)))
+        finish_ok(c);
 }
 
 void call_reply_bytes(struct call *c, const void *msg, size_t len)
 {
-    if (!begin_reply(c, len))
-        return;
-    memcpy(c->resp + GRPCWIRE_PREFIX_LEN, msg, len);
-    submit_response(c);
+    if (send_packed(c, NULL, msg, len))
+        finish_ok(c);
+}
+
+bool call_send(struct call *c, const ProtobufCMessage *msg)
+{
+    if (!send_packed(c, msg, NULL, protobuf_c_message_get_packed_size(msg)))
+        return false;
+    push_out(c);
+    return c->state != CALL_ANSWERED;
+}
+
+size_t call_send_pending(const struct call *c)
+{
+    return out_pending(c);
+}
+
+void call_on_drain(struct call *c, call_event_cb cb)
+{
+    c->drain_cb = cb;
+    if (out_pending(c) < CALL_SEND_LOW_WATER)
+        kick(c);
+}
+
+void call_finish(struct call *c)
+{
+    if (c->state != CALL_ANSWERED)
+        finish_ok(c);
+}
+
+struct dbconn *call_stream_db(struct call *c, const char *app_name)
+{
+    return server_stream_db(c->conn->srv, app_name);
 }
 
 struct cache *call_cache(const struct call *c)
@@ -423,6 +593,12 @@ void call_fail(struct call *c, enum grpc_code code, const char *fmt, ...)
     va_end(ap);
     c->status = code;
     c->status_msg = xstrdup(text);
+    if (c->headers_sent) {
+        /* A stream under way: the messages already queued go first. */
+        c->trailers_due = true;
+        push_out(c);
+        return;
+    }
     snprintf(status, sizeof(status), "%d", (int)code);
     size_t mlen = grpcwire_message_encode(text, strlen(text), msg, sizeof(msg));
     nghttp2_nv nva[] = {
@@ -435,9 +611,130 @@ void call_fail(struct call *c, enum grpc_code code, const char *fmt, ...)
     };
     /* Trailers-only response: one HEADERS frame ending the stream. */
     size_t n = code == GRPC_UNIMPLEMENTED ? 5 : 4;
+    c->headers_sent = true;
     if (nghttp2_submit_response(c->conn->h2, c->stream_id, nva, n, NULL) != 0)
         conn_close(c->conn, "cannot submit response");
     conn_flush(c->conn);
+}
+
+/* The next request message of a stream, when it is complete in c->in:
+ * decoded into c->msg and its bytes given back to the window. Returns false
+ * when none is complete yet; fails the call on a malformed one. */
+static bool take_message(struct call *c)
+{
+    uint8_t prefix[GRPCWIRE_PREFIX_LEN];
+    size_t have = evbuffer_get_length(c->in);
+    if (have < sizeof(prefix))
+        return false;
+    evbuffer_copyout(c->in, prefix, sizeof(prefix));
+    if (prefix[0] != 0) {
+        fail_read(c, prefix[0] == 1 ? GRPCWIRE_COMPRESSED : GRPCWIRE_BAD_FLAG);
+        return false;
+    }
+    size_t len = (size_t)prefix[1] << 24 | (size_t)prefix[2] << 16 | (size_t)prefix[3] << 8 |
+                 (size_t)prefix[4];
+    if (len > (size_t)server_config(c->conn->srv)->max_message_size) {
+        fail_read(c, GRPCWIRE_TOO_LARGE);
+        return false;
+    }
+    if (have < sizeof(prefix) + len)
+        return false;
+    evbuffer_drain(c->in, sizeof(prefix));
+    const uint8_t *body = len ? evbuffer_pullup(c->in, (ev_ssize_t)len) : (const uint8_t *)"";
+    if (c->msg)
+        protobuf_c_message_free_unpacked(c->msg, NULL);
+    c->msg = protobuf_c_message_unpack(c->method->request, NULL, len, body);
+    char why[300];
+    bool ok = c->msg != NULL && pbcheck_strings(c->method->request, body, len, why, sizeof(why));
+    evbuffer_drain(c->in, len);
+    size_t used = sizeof(prefix) + len;
+    c->in_unconsumed -= used;
+    if (nghttp2_session_consume(c->conn->h2, c->stream_id, used) != 0)
+        conn_close(c->conn, "cannot update the flow-control window");
+    conn_flush(c->conn);
+    if (c->msg == NULL) {
+        call_fail(c, GRPC_INVALID_ARGUMENT, "request is not a valid %s message",
+                  c->method->request->name);
+        return false;
+    }
+    if (!ok) {
+        call_fail(c, GRPC_INVALID_ARGUMENT, "%s", why);
+        return false;
+    }
+    return true;
+}
+
+static void kick_fired(evutil_socket_t fd, short what, void *arg)
+{
+    struct call *c = arg;
+
+    if (c->state == CALL_ANSWERED)
+        return;
+    if (c->shutdown_due) {
+        call_fail(c, GRPC_UNAVAILABLE,
+                  "server shutting down; reconnect and resume from your last cursor");
+        return;
+    }
+    if (c->msg_cb != NULL) {
+        call_message_cb cb = c->msg_cb;
+        if (take_message(c)) {
+            c->msg_cb = NULL;
+            cb(c, c->msg);
+            return; /* the handler asks again; a drain wakes it anyway */
+        }
+        if (c->state == CALL_ANSWERED)
+            return;
+        if (c->request_ended) {
+            if (evbuffer_get_length(c->in) != 0) {
+                call_fail(c, GRPC_INTERNAL, "request stream ends inside a message");
+                return;
+            }
+            c->msg_cb = NULL;
+            cb(c, NULL);
+            return;
+        }
+    }
+    if (c->drain_cb != NULL && out_pending(c) < CALL_SEND_LOW_WATER) {
+        call_event_cb cb = c->drain_cb;
+        c->drain_cb = NULL;
+        cb(c);
+    }
+}
+
+void call_next_message(struct call *c, call_message_cb cb)
+{
+    if (c->state == CALL_ANSWERED || c->in == NULL)
+        return;
+    c->msg_cb = cb;
+    kick(c);
+}
+
+void call_set_state(struct call *c, void *state, void (*free_state)(void *state))
+{
+    c->hstate = state;
+    c->hstate_free = free_state;
+}
+
+void *call_state(const struct call *c)
+{
+    return c->hstate;
+}
+
+void call_set_long_lived(struct call *c)
+{
+    c->long_lived = true;
+}
+
+void call_server_draining(struct call *list)
+{
+    struct call *next;
+    for (struct call *c = list; c != NULL; c = next) {
+        next = c->next;
+        if (c->long_lived && c->state != CALL_ANSWERED) {
+            c->shutdown_due = true;
+            kick(c); /* not here: failing may flush and close other calls of the list */
+        }
+    }
 }
 
 static void query_done(void *arg, enum pool_result result, const PGresult *res, const char *msg)

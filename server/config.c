@@ -44,6 +44,9 @@ const struct config_key config_keys[] = {
      "apply pending migrations at start-up (as db_owner)"},
     {"cache_max_bytes", CONFIG_INT, K(cache_max_bytes), "67108864", false, 0, 1073741824,
      "memory for cached published reads (rankings, aggregates, cards); 0 = no cache"},
+    {"exchange_max_streams", CONFIG_INT, K(exchange_max_streams), "16", true, 1, 10000,
+     "exports and followed change feeds at once, each with a database connection of its "
+     "own outside the pool; more get RESOURCE_EXHAUSTED"},
     {"max_connections", CONFIG_INT, K(max_connections), "1024", true, 1, 1000000,
      "open client connections, both listeners together; more are closed at accept"},
     {"max_concurrent_streams", CONFIG_INT, K(max_concurrent_streams), "100", true, 1, 10000,

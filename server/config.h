@@ -20,13 +20,14 @@ struct config {
     char *tls_ciphers;      /* TLS 1.2 cipher list (OpenSSL syntax) */
     char *tls_ciphersuites; /* TLS 1.3 suites */
     /* database */
-    char *db;                /* libpq conninfo of the service role; PG* variables apply */
-    char *db_owner;          /* conninfo for migrations; "" = same as db */
-    int db_pool_size;        /* connections in the request pool */
-    int db_reconnect_min_ms; /* first reconnect delay after a connection is lost */
-    int db_reconnect_max_ms; /* cap of the exponential backoff */
-    bool migrate;            /* apply pending migrations at start-up */
-    int cache_max_bytes;     /* memory for cached published reads; 0 = no cache */
+    char *db;                 /* libpq conninfo of the service role; PG* variables apply */
+    char *db_owner;           /* conninfo for migrations; "" = same as db */
+    int db_pool_size;         /* connections in the request pool */
+    int db_reconnect_min_ms;  /* first reconnect delay after a connection is lost */
+    int db_reconnect_max_ms;  /* cap of the exponential backoff */
+    bool migrate;             /* apply pending migrations at start-up */
+    int cache_max_bytes;      /* memory for cached published reads; 0 = no cache */
+    int exchange_max_streams; /* exports and followed feeds (own connections) at once */
     /* limits */
     int max_connections;        /* open client connections, both listeners together */
     int max_concurrent_streams; /* per HTTP/2 connection */

@@ -243,6 +243,7 @@ void conn_drain(struct conn *c)
     nghttp2_submit_goaway(c->h2, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(c->h2),
                           NGHTTP2_NO_ERROR, NULL, 0);
     conn_set_state(c, CONN_DRAINING);
+    call_server_draining(c->calls);
     conn_flush(c);
 }
 

@@ -70,8 +70,11 @@ static int on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t stream_id, c
                          size_t len, void *user_data)
 {
     struct call *call = stream_call(s, stream_id);
-    if (call != NULL)
-        call_on_data(call, data, len);
+    /* Window updates are ours (no automatic ones): what a call does not
+     * keep for later goes back to the window at once. */
+    size_t done = call != NULL ? call_on_data(call, data, len) : len;
+    if (done > 0 && nghttp2_session_consume(s, stream_id, done) != 0)
+        return NGHTTP2_ERR_CALLBACK_FAILURE;
     return 0;
 }
 
@@ -118,6 +121,9 @@ bool h2_start(struct conn *c, const struct config *cfg)
     nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_stream_close);
     /* Headers beyond our advertised limit are refused by nghttp2 itself. */
     nghttp2_option_set_max_send_header_block_length(opt, 65536);
+    /* Request streams hold their window until the handler takes messages
+     * (call_on_data), so a fast client cannot make us buffer without bound. */
+    nghttp2_option_set_no_auto_window_update(opt, 1);
     rv = nghttp2_session_server_new2(&c->h2, cbs, c, opt);
     nghttp2_session_callbacks_del(cbs);
     nghttp2_option_del(opt);

@@ -5,6 +5,7 @@
 #include "grpc/health/v1/health.pb-c.h"
 #include "vigil/v1/assessments.pb-c.h"
 #include "vigil/v1/catalog.pb-c.h"
+#include "vigil/v1/exchange.pb-c.h"
 #include "vigil/v1/offices.pb-c.h"
 #include "vigil/v1/rankings.pb-c.h"
 
@@ -14,7 +15,7 @@
 #define API(path, type, fn)                                                                        \
     {                                                                                              \
         path, &vigil__v1__##type##_request__descriptor, RPC_OFFICE, svc_sql_call,                  \
-            &vigil__v1__##type##_response__descriptor, SQL_API(fn)                                 \
+            &vigil__v1__##type##_response__descriptor, SQL_API(fn), false                          \
     }
 
 /* A Rankings method with its own handler (svc_rankings.h). Reads are public:
@@ -22,14 +23,14 @@
 #define RANKINGS(name, request, access, handler)                                                   \
     {                                                                                              \
         "/vigil.v1.Rankings/" name, &vigil__v1__##request##__descriptor, access, handler, NULL,    \
-            NULL                                                                                   \
+            NULL, false                                                                            \
     }
 
 static const struct rpc_method methods[] = {
     {"/grpc.health.v1.Health/Check", &grpc__health__v1__health_check_request__descriptor,
-     RPC_OFFICE_OR_DB_DOWN, svc_health_check, NULL, NULL},
+     RPC_OFFICE_OR_DB_DOWN, svc_health_check, NULL, NULL, false},
     {"/vigil.v1.Offices/WhoAmI", &vigil__v1__who_am_irequest__descriptor, RPC_OFFICE,
-     svc_offices_whoami, NULL, NULL},
+     svc_offices_whoami, NULL, NULL, false},
     API("/vigil.v1.Offices/ListOffices", list_offices, "offices_list_offices"),
     API("/vigil.v1.Offices/AddOffice", add_office, "offices_add_office"),
     API("/vigil.v1.Offices/AddCertificate", add_certificate, "offices_add_certificate"),
@@ -55,6 +56,14 @@ static const struct rpc_method methods[] = {
     RANKINGS("GetPublishedInputs", get_published_inputs_request, RPC_PUBLIC,
              svc_rankings_get_published_inputs),
     RANKINGS("Publish", publish_request, RPC_OFFICE, svc_rankings_publish),
+    /* Exchange: published data for everyone (anonymous callers included);
+     * the SQL functions apply the visibility rules. */
+    {"/vigil.v1.Exchange/Changes", &vigil__v1__changes_request__descriptor, RPC_PUBLIC,
+     svc_exchange_changes, NULL, NULL, false},
+    {"/vigil.v1.Exchange/Export", &vigil__v1__export_request__descriptor, RPC_PUBLIC,
+     svc_exchange_export, NULL, NULL, false},
+    {"/vigil.v1.Exchange/Import", &vigil__v1__import_request__descriptor, RPC_OFFICE,
+     svc_exchange_import, NULL, NULL, true},
 };
 
 const struct rpc_method *rpc_find(const char *path, size_t len)

@@ -5,6 +5,7 @@
 #define VIGIL_RPC_H
 
 #include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct call;
@@ -28,6 +29,7 @@ struct rpc_method {
     rpc_handler handler;
     const ProtobufCMessageDescriptor *response; /* for svc_sql_call: the answer's type */
     const char *sql;                            /* for svc_sql_call: the statement (SQL_API) */
+    bool stream_request; /* the client streams requests: see call_next_message */
 };
 
 /* The statement of a method served by a SQL function of schema vigil_api

@@ -1,6 +1,7 @@
 /* server: the daemon object: listeners, TLS generation, pool, connection
  * lists, signals, reload and graceful shutdown (see server.h). */
 #include "server.h"
+#include "dbconn.h"
 #include "conn.h"
 #include "embargo.h"
 #include "janitor.h"
@@ -26,9 +27,10 @@ struct server {
     struct listener *mtls;   /* main listener */
     struct listener *pub;    /* public listener, NULL when off */
     struct pool *pool;
-    struct cache *cache;     /* encoded published reads */
-    struct notify *notify;   /* LISTEN connection invalidating the cache */
-    struct embargo *embargo; /* drops the cache when an embargo passes */
+    struct cache *cache;         /* encoded published reads */
+    struct notify *notify;       /* LISTEN connection invalidating the cache */
+    struct embargo *embargo;     /* drops the cache when an embargo passes */
+    struct dbconn_limit streams; /* exports and followed feeds (dbconn.h) */
     struct janitor *janitor;
     struct conn *live;   /* connections not yet closed */
     struct conn *closed; /* closed, waiting for the reaper */
@@ -53,6 +55,12 @@ struct pool *server_pool(const struct server *s)
 struct cache *server_cache(const struct server *s)
 {
     return s->cache;
+}
+
+struct dbconn *server_stream_db(struct server *s, const char *app_name)
+{
+    s->streams.max = s->cfg.exchange_max_streams;
+    return dbconn_open(s->base, s->cfg.db, app_name, &s->streams);
 }
 
 void server_tick_db(struct server *s, uint64_t now_us)

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 struct conn;
+struct dbconn;
 struct pool;
 struct event_base;
 
@@ -52,6 +53,10 @@ struct pool *server_pool(const struct server *s);
 struct event_base *server_base(const struct server *s);
 SSL_CTX *server_ssl_ctx(const struct server *s, bool is_public);
 struct cache *server_cache(const struct server *s);
+
+/* A database connection of its own for a long call (dbconn.h), or NULL when
+ * exchange_max_streams of them are open. Free it with dbconn_free. */
+struct dbconn *server_stream_db(struct server *s, const char *app_name);
 
 /* Connection bookkeeping: conn_new registers, conn_close moves the
  * connection to the reaper's list. */

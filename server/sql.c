@@ -115,3 +115,24 @@ const char SQL_RANKINGS_NEXT_EMBARGO[] =
     "SELECT ceil(extract(epoch FROM nullif(e.r->>'next', '')::timestamptz - clock_timestamp())"
     "  * 1000)::bigint"
     " FROM (SELECT vigil_api.rankings_next_embargo($1::jsonb, '{}'::jsonb) AS r) e";
+
+/* --- Exchange (svc_exchange_*.c, embargo.c) --- */
+
+const char SQL_EXCHANGE_LISTEN[] = "LISTEN vigil_changes";
+
+const char SQL_EXCHANGE_CHANGES[] = "SELECT seq, change FROM vigil_api.exchange_changes("
+                                    "$1::jsonb, $2::jsonb, $3::bigint, $4::int)";
+
+/* One snapshot for the whole export: its functions all run inside it. */
+const char SQL_EXPORT_SNAPSHOT[] = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+
+const char SQL_EXPORT_BEGIN[] = "SELECT publication_id, header, methodology, ranking, aggregates"
+                                " FROM vigil_api.exchange_export_begin($1::jsonb, $2::jsonb)";
+
+const char SQL_EXPORT_ASSESSMENTS[] =
+    "SELECT state, record FROM vigil_api.exchange_export_assessments("
+    "$1::jsonb, $2::bigint, $3::text, $4::int)";
+
+const char SQL_EXCHANGE_IMPORT[] = "SELECT vigil_api.exchange_import($1::jsonb, $2::jsonb)";
+
+const char SQL_EXCHANGE_RELEASE[] = "SELECT vigil_api.exchange_release($1::jsonb, '{}'::jsonb)";

@@ -65,4 +65,21 @@ extern const char SQL_RANKINGS_PUBLISHED_INPUTS[]; /* -> rankings_published_inpu
  *    ahead (by the database's clock, rounded up), NULL when none. */
 extern const char SQL_RANKINGS_NEXT_EMBARGO[];
 
+/* Exchange (migrations/0008_exchange.sql). ctx and request JSON as above. */
+extern const char SQL_EXCHANGE_LISTEN[]; /* no params: the feed's wake-up channel */
+/* $1 ctx, $2 ChangesRequest, $3 seq to continue after (NULL: the request's
+ * cursor), $4 page size -> seq, change (Change JSON), in commit order */
+extern const char SQL_EXCHANGE_CHANGES[];
+extern const char SQL_EXPORT_SNAPSHOT[]; /* no params: opens the export's snapshot */
+/* $1 ctx, $2 ExportRequest -> publication_id, header (ExportHeader JSON),
+ * methodology, ranking, aggregates (JSON) */
+extern const char SQL_EXPORT_BEGIN[];
+/* $1 ctx, $2 publication_id, $3 state to continue after ("" = first),
+ * $4 page size -> state, record (ExportRecord JSON), by state */
+extern const char SQL_EXPORT_ASSESSMENTS[];
+extern const char SQL_EXCHANGE_IMPORT[]; /* $1 ctx, $2 ImportRequest -> {revision, status,
+                                            dry_run} */
+/* $1 ctx -> {released: n}: writes the release events of embargoes passed */
+extern const char SQL_EXCHANGE_RELEASE[];
+
 #endif

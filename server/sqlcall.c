@@ -2,6 +2,8 @@
  * sqlcall.h). */
 #include "sqlcall.h"
 #include "call.h"
+#include "log.h"
+#include "pbjson.h"
 #include "rpc.h"
 
 #include <jansson.h>
@@ -22,16 +24,55 @@ char *sqlcall_ctx(struct call *c)
     return s;
 }
 
-void sqlcall_fail(struct call *c, enum pool_result result, const PGresult *res, const char *msg)
+bool sqlcall_refusal(enum pool_result result, const PGresult *res, int *code, const char **msg)
 {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    if (result == POOL_SQL_ERROR && state && strncmp(state, "VG", 2) == 0) {
-        int code = atoi(state + 2);
-        const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-        if (code > 0 && code <= GRPC_UNAUTHENTICATED) {
-            call_fail(c, (enum grpc_code)code, "%s", primary ? primary : "refused");
-            return;
-        }
+    if (result != POOL_SQL_ERROR || state == NULL || strncmp(state, "VG", 2) != 0)
+        return false;
+    *code = atoi(state + 2);
+    if (*code <= 0 || *code > GRPC_UNAUTHENTICATED)
+        return false;
+    const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+    *msg = primary ? primary : "refused";
+    return true;
+}
+
+void sqlcall_fail(struct call *c, enum pool_result result, const PGresult *res, const char *msg)
+{
+    int code;
+    const char *text;
+    if (sqlcall_refusal(result, res, &code, &text))
+        call_fail(c, (enum grpc_code)code, "%s", text);
+    else
+        call_fail_db(c, result, msg);
+}
+
+char *sqlcall_json(const ProtobufCMessage *m)
+{
+    json_t *j = pbjson_encode(m);
+    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    return s;
+}
+
+bool sqlcall_send_json(struct call *c, const char *text, const ProtobufCMessageDescriptor *d)
+{
+    json_error_t je;
+    json_t *j = json_loads(text, 0, &je);
+    ProtobufCMessage *m = NULL;
+    char err[300];
+    bool ok;
+
+    if (j == NULL || !pbjson_decode(j, d, &m, err, sizeof(err))) {
+        log_error("msg=\"SQL answer does not match the message type\" method=%s type=%s error=%s",
+                  call_method(c)->path, d->name, log_quote(j ? err : je.text));
+        call_fail(c, GRPC_INTERNAL, "internal error: malformed answer");
+        ok = false;
+    } else {
+        ok = call_send(c, m);
     }
-    call_fail_db(c, result, msg);
+    if (m)
+        protobuf_c_message_free_unpacked(m, NULL);
+    json_decref(j);
+    return ok;
 }

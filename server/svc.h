@@ -17,4 +17,9 @@ void svc_rankings_get_aggregates(struct call *c);       /* svc_rankings_agg.c */
 void svc_rankings_get_card(struct call *c);             /* svc_rankings_card.c */
 void svc_rankings_publish(struct call *c);              /* svc_publish.c */
 
+/* vigil.v1.Exchange */
+void svc_exchange_changes(struct call *c); /* svc_exchange_changes.c: the feed */
+void svc_exchange_export(struct call *c);  /* svc_exchange_export.c */
+void svc_exchange_import(struct call *c);  /* svc_exchange_import.c */
+
 #endif
