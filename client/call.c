@@ -1,6 +1,7 @@
 /* call: one unary gRPC call on a vigil_client: the request headers and framed
  * body, and the reading of the answer (HTTP status, grpc-status and
- * grpc-message, the single response message) into a vigil_status. */
+ * grpc-message, the single response message) into a vigil_status. The
+ * headers and the reading of the status serve streaming calls too (stream.c). */
 #include "client.h"
 #include "client_sock.h"
 
@@ -17,10 +18,7 @@
         (uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, (vlen), NGHTTP2_NV_FLAG_NO_COPY_NAME        \
     }
 
-static enum vigil_status fail(struct vigil_client *c, enum vigil_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static enum vigil_status fail(struct vigil_client *c, enum vigil_status st, const char *fmt, ...)
+enum vigil_status client_fail(struct vigil_client *c, enum vigil_status st, const char *fmt, ...)
 {
     va_list ap;
 
@@ -48,21 +46,21 @@ static int reset_code(uint32_t h2_code)
     }
 }
 
-static enum vigil_status read_failure(struct vigil_client *c, enum grpcwire_read rd)
+enum vigil_status client_read_failure(struct vigil_client *c, enum grpcwire_read rd)
 {
     switch (rd) {
     case GRPCWIRE_COMPRESSED:
-        return fail(c, VIGIL_E_PROTOCOL,
-                    "server sent a compressed message, which we never ask for");
+        return client_fail(c, VIGIL_E_PROTOCOL,
+                           "server sent a compressed message, which we never ask for");
     case GRPCWIRE_TOO_LARGE:
-        return fail(c, VIGIL_E_PROTOCOL, "response message larger than the %u MiB limit",
-                    CLIENT_H2_MAX_MESSAGE >> 20);
+        return client_fail(c, VIGIL_E_PROTOCOL, "response message larger than the %u MiB limit",
+                           CLIENT_H2_MAX_MESSAGE >> 20);
     case GRPCWIRE_BAD_FLAG:
-        return fail(c, VIGIL_E_PROTOCOL, "response message has an invalid flag byte");
+        return client_fail(c, VIGIL_E_PROTOCOL, "response message has an invalid flag byte");
     case GRPCWIRE_NOMEM:
-        return fail(c, VIGIL_E_NOMEM, "out of memory receiving the response");
+        return client_fail(c, VIGIL_E_NOMEM, "out of memory receiving the response");
     default:
-        return fail(c, VIGIL_E_PROTOCOL, "unexpected message reader state %d", (int)rd);
+        return client_fail(c, VIGIL_E_PROTOCOL, "unexpected message reader state %d", (int)rd);
     }
 }
 
@@ -71,23 +69,24 @@ static enum vigil_status no_status(struct vigil_client *c, const struct client_h
 {
     if (r->close_code == NGHTTP2_REFUSED_STREAM && c->h2.goaway) {
         c->rpc_code = GRPC_UNAVAILABLE;
-        return fail(c, VIGIL_E_RPC,
-                    "server is shutting down (GOAWAY) and did not take the call; "
-                    "connect again");
+        return client_fail(c, VIGIL_E_RPC,
+                           "server is shutting down (GOAWAY) and did not take the call; "
+                           "connect again");
     }
     if (r->close_code != NGHTTP2_NO_ERROR) {
         c->rpc_code = reset_code(r->close_code);
-        return fail(c, VIGIL_E_RPC, "stream reset by the server (HTTP/2 %s)",
-                    nghttp2_http2_strerror(r->close_code));
+        return client_fail(c, VIGIL_E_RPC, "stream reset by the server (HTTP/2 %s)",
+                           nghttp2_http2_strerror(r->close_code));
     }
     if (r->http_status == 0)
-        return fail(c, VIGIL_E_PROTOCOL, "stream ended without response headers");
+        return client_fail(c, VIGIL_E_PROTOCOL, "stream ended without response headers");
     if (r->http_status != 200)
-        return fail(c, VIGIL_E_PROTOCOL,
-                    "server answered HTTP status %d without grpc-status (not a gRPC endpoint, "
-                    "or a proxy in the way?)",
-                    r->http_status);
-    return fail(c, VIGIL_E_PROTOCOL, "response ended without grpc-status");
+        return client_fail(
+            c, VIGIL_E_PROTOCOL,
+            "server answered HTTP status %d without grpc-status (not a gRPC endpoint, "
+            "or a proxy in the way?)",
+            r->http_status);
+    return client_fail(c, VIGIL_E_PROTOCOL, "response ended without grpc-status");
 }
 
 static bool parse_code(const char *s, int *code)
@@ -105,39 +104,38 @@ static bool parse_code(const char *s, int *code)
     return true;
 }
 
-/* Turns a closed stream into the call's status; on VIGIL_OK the reader of r
- * holds exactly one message. */
-static enum vigil_status interpret(struct vigil_client *c, const struct client_h2_response *r)
+enum vigil_status client_call_status(struct vigil_client *c, const struct client_h2_response *r,
+                                     bool stream)
 {
     int code;
 
     if (r->nomem)
-        return fail(c, VIGIL_E_NOMEM, "out of memory reading the response headers");
+        return client_fail(c, VIGIL_E_NOMEM, "out of memory reading the response headers");
     if (r->read != GRPCWIRE_NEED_MORE && r->read != GRPCWIRE_MESSAGE)
-        return read_failure(c, r->read);
+        return client_read_failure(c, r->read);
     if (r->grpc_status == NULL)
         return no_status(c, r);
     if (!parse_code(r->grpc_status, &code))
-        return fail(c, VIGIL_E_PROTOCOL, "invalid grpc-status \"%.40s\"", r->grpc_status);
+        return client_fail(c, VIGIL_E_PROTOCOL, "invalid grpc-status \"%.40s\"", r->grpc_status);
     c->rpc_code = code;
     if (code != GRPC_OK) {
         const char *m = r->grpc_message != NULL ? r->grpc_message : "";
         grpcwire_message_decode(m, strlen(m), c->errmsg, sizeof(c->errmsg));
         return VIGIL_E_RPC;
     }
+    if (stream)
+        return VIGIL_OK;
     if (r->read != GRPCWIRE_MESSAGE)
-        return fail(c, VIGIL_E_PROTOCOL, "OK response carried no message");
+        return client_fail(c, VIGIL_E_PROTOCOL, "OK response carried no message");
     if (r->extra_data)
-        return fail(c, VIGIL_E_PROTOCOL, "response carried more than one message");
+        return client_fail(c, VIGIL_E_PROTOCOL, "response carried more than one message");
     return VIGIL_OK;
 }
 
-/* Sends body as the request of path and waits for the answer in r. */
-static enum vigil_status exchange(struct vigil_client *c, const char *path, const void *body,
-                                  size_t len, int timeout_ms, struct client_h2_response *r)
+size_t client_call_headers(const struct vigil_client *c, const char *path, int timeout_ms,
+                           nghttp2_nv nva[CLIENT_CALL_NV], char timeout[16])
 {
-    char timeout[16];
-    nghttp2_nv nva[] = {
+    const nghttp2_nv all[CLIENT_CALL_NV] = {
         NV(":method", "POST", 4),
         NV(":scheme", "https", 5),
         NV(":path", path, strlen(path)),
@@ -147,32 +145,45 @@ static enum vigil_status exchange(struct vigil_client *c, const char *path, cons
         NV("user-agent", USER_AGENT, sizeof(USER_AGENT) - 1),
         NV("grpc-timeout", timeout, 0),
     };
-    size_t nvlen = sizeof(nva) / sizeof(nva[0]);
+    size_t nvlen = CLIENT_CALL_NV;
 
+    memcpy(nva, all, sizeof(all));
     if (timeout_ms > 0) {
         grpcwire_timeout_format((int64_t)timeout_ms * 1000, timeout);
         nva[nvlen - 1].valuelen = strlen(timeout);
     } else {
         nvlen--; /* no deadline: no grpc-timeout */
     }
+    return nvlen;
+}
+
+/* Sends body as the request of path and waits for the answer in r. */
+static enum vigil_status exchange(struct vigil_client *c, const char *path, const void *body,
+                                  size_t len, int timeout_ms, struct client_h2_response *r)
+{
+    char timeout[16];
+    nghttp2_nv nva[CLIENT_CALL_NV];
+    size_t nvlen = client_call_headers(c, path, timeout_ms, nva, timeout);
     enum vigil_status st =
         client_h2_exchange(&c->h2, nva, nvlen, body, len, r, client_sock_deadline(timeout_ms),
                            c->errmsg, sizeof(c->errmsg));
     if (st == VIGIL_E_DEADLINE)
-        return fail(c, st, "no answer within %d ms; the call was cancelled", timeout_ms);
+        return client_fail(c, st, "no answer within %d ms; the call was cancelled", timeout_ms);
     if (st != VIGIL_OK)
         return st;
-    return interpret(c, r);
+    return client_call_status(c, r, false);
 }
 
-static enum vigil_status begin(struct vigil_client *c, const char *path, int timeout_ms)
+enum vigil_status client_call_begin(struct vigil_client *c, const char *path, int timeout_ms)
 {
     c->rpc_code = -1;
     c->errmsg[0] = '\0';
+    if (c->stream != NULL)
+        return client_fail(c, VIGIL_E_USAGE, "a stream is open on this client: free it first");
     if (path == NULL || path[0] != '/')
-        return fail(c, VIGIL_E_USAGE, "method path must look like /package.Service/Method");
+        return client_fail(c, VIGIL_E_USAGE, "method path must look like /package.Service/Method");
     if (timeout_ms < 0)
-        return fail(c, VIGIL_E_USAGE, "negative timeout");
+        return client_fail(c, VIGIL_E_USAGE, "negative timeout");
     return VIGIL_OK;
 }
 
@@ -189,16 +200,17 @@ enum vigil_status vigil_call(struct vigil_client *c, const char *path, const Pro
         return VIGIL_E_USAGE;
     if (resp != NULL)
         *resp = NULL;
-    if ((st = begin(c, path, timeout_ms)) != VIGIL_OK)
+    if ((st = client_call_begin(c, path, timeout_ms)) != VIGIL_OK)
         return st;
     if (req == NULL || resp_desc == NULL || resp == NULL)
-        return fail(c, VIGIL_E_USAGE, "request, response descriptor and response are required");
+        return client_fail(c, VIGIL_E_USAGE,
+                           "request, response descriptor and response are required");
     size_t packed = protobuf_c_message_get_packed_size(req);
     if (packed > UINT32_MAX - GRPCWIRE_PREFIX_LEN)
-        return fail(c, VIGIL_E_USAGE, "request message too large (%zu bytes)", packed);
+        return client_fail(c, VIGIL_E_USAGE, "request message too large (%zu bytes)", packed);
     uint8_t *body = malloc(GRPCWIRE_PREFIX_LEN + packed);
     if (body == NULL)
-        return fail(c, VIGIL_E_NOMEM, "out of memory packing the request");
+        return client_fail(c, VIGIL_E_NOMEM, "out of memory packing the request");
     grpcwire_prefix_encode(body, (uint32_t)packed);
     protobuf_c_message_pack(req, body + GRPCWIRE_PREFIX_LEN);
 
@@ -208,7 +220,7 @@ enum vigil_status vigil_call(struct vigil_client *c, const char *path, const Pro
         msg = grpcwire_reader_message(&r.reader, &msg_len);
         *resp = protobuf_c_message_unpack(resp_desc, NULL, msg_len, msg);
         if (*resp == NULL)
-            st = fail(c, VIGIL_E_PROTOCOL, "cannot decode the %s response", resp_desc->name);
+            st = client_fail(c, VIGIL_E_PROTOCOL, "cannot decode the %s response", resp_desc->name);
     }
     client_h2_response_clear(&r);
     free(body);
@@ -223,10 +235,10 @@ enum vigil_status vigil_call_raw(struct vigil_client *c, const char *path, const
 
     if (c == NULL)
         return VIGIL_E_USAGE;
-    if ((st = begin(c, path, timeout_ms)) != VIGIL_OK)
+    if ((st = client_call_begin(c, path, timeout_ms)) != VIGIL_OK)
         return st;
     if (body == NULL && len > 0)
-        return fail(c, VIGIL_E_USAGE, "NULL body with a non-zero length");
+        return client_fail(c, VIGIL_E_USAGE, "NULL body with a non-zero length");
     client_h2_response_init(&r);
     st = exchange(c, path, len > 0 ? body : "", len, timeout_ms, &r);
     client_h2_response_clear(&r);

@@ -29,6 +29,10 @@ const char *vigil_strerror(enum vigil_status st)
         return "server returned an error status";
     case VIGIL_E_NOMEM:
         return "out of memory";
+    case VIGIL_END:
+        return "end of stream";
+    case VIGIL_AGAIN:
+        return "the server waits for its messages to be read";
     }
     return "unknown status";
 }
@@ -152,6 +156,8 @@ void vigil_client_free(struct vigil_client *c)
 {
     if (c == NULL)
         return;
+    if (c->stream != NULL)
+        client_stream_detach(c->stream);
     client_h2_clear(&c->h2, GOAWAY_GRACE_MS);
     client_tls_clear(&c->tls);
     free(c->authority);

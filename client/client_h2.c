@@ -1,5 +1,8 @@
 /* client_h2: the nghttp2 client session driven by blocking, deadline-bounded TLS
- * reads and writes; callbacks only record what arrived (see client_h2.h). */
+ * reads and writes; callbacks only record what arrived (see client_h2.h).
+ * Received DATA is acknowledged by hand (no automatic WINDOW_UPDATE): at once
+ * for unary calls and for streams no longer followed, as the application
+ * reads for streaming calls (client_msgq). */
 #include "client_h2.h"
 #include "client_sock.h"
 
@@ -77,26 +80,49 @@ static int on_header(nghttp2_session *s, const nghttp2_frame *frame, const uint8
     return 0;
 }
 
-static int on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t stream_id, const uint8_t *data,
-                         size_t len, void *user_data)
+/* Too large, compressed or malformed: no use downloading the rest. If the
+ * reset cannot be queued, the stream simply runs to its end. */
+static void reject(nghttp2_session *s, int32_t stream_id)
 {
-    struct client_h2_response *r = stream_resp(user_data, stream_id);
+    (void)nghttp2_submit_rst_stream(s, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_CANCEL);
+}
+
+/* The single message of a unary call; returns how many bytes were read. */
+static size_t unary_data(nghttp2_session *s, struct client_h2_response *r, int32_t stream_id,
+                         const uint8_t *data, size_t len)
+{
     size_t used = 0;
 
-    if (r == NULL || len == 0)
-        return 0;
     if (r->read != GRPCWIRE_NEED_MORE) {
         r->extra_data = r->extra_data || r->read == GRPCWIRE_MESSAGE;
-        return 0;
+        return len;
     }
     r->read = grpcwire_reader_feed(&r->reader, data, len, &used);
     if (r->read == GRPCWIRE_MESSAGE && used < len)
         r->extra_data = true;
-    if (r->read != GRPCWIRE_NEED_MORE && r->read != GRPCWIRE_MESSAGE) {
-        /* Too large, compressed or malformed: no use downloading the rest.
-         * If the reset cannot be queued, the stream simply runs to its end. */
-        (void)nghttp2_submit_rst_stream(s, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_CANCEL);
+    if (r->read != GRPCWIRE_NEED_MORE && r->read != GRPCWIRE_MESSAGE)
+        reject(s, stream_id);
+    return len;
+}
+
+static int on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t stream_id, const uint8_t *data,
+                         size_t len, void *user_data)
+{
+    struct client_h2 *h = user_data;
+    struct client_h2_response *r = stream_resp(h, stream_id);
+    size_t consume = len; /* what nobody will read is acknowledged at once */
+
+    if (r != NULL && h->queue != NULL) {
+        enum grpcwire_read rd = client_msgq_feed(h->queue, data, len, &consume);
+        if (rd != GRPCWIRE_NEED_MORE && r->read == GRPCWIRE_NEED_MORE) {
+            r->read = rd;
+            reject(s, stream_id);
+        }
+    } else if (r != NULL) {
+        consume = unary_data(s, r, stream_id, data, len);
     }
+    if (consume > 0 && nghttp2_session_consume(s, stream_id, consume) != 0)
+        return NGHTTP2_ERR_CALLBACK_FAILURE; /* out of memory: the session cannot go on */
     return 0;
 }
 
@@ -106,7 +132,7 @@ static int on_stream_close(nghttp2_session *s, int32_t stream_id, uint32_t error
     struct client_h2_response *r = stream_resp(user_data, stream_id);
 
     if (r != NULL) {
-        r->closed = true;
+        r->ended = r->closed = true;
         r->close_code = error_code;
     }
     return 0;
@@ -122,6 +148,12 @@ static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *frame, void *u
         h->goaway = true;
         h->goaway_code = frame->goaway.error_code;
     }
+    /* A server may end its side before we end ours (a streaming call): the
+     * stream only closes once we end or reset it. */
+    struct client_h2_response *r = stream_resp(h, frame->hd.stream_id);
+    if (r != NULL && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) &&
+        (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA))
+        r->ended = true;
     return 0;
 }
 
@@ -149,8 +181,8 @@ static ssize_t body_read(nghttp2_session *s, int32_t stream_id, uint8_t *buf, si
 {
     struct client_h2 *h = user_data;
 
-    /* A stream abandoned at its deadline must not read a body that is gone. */
-    if (stream_id != h->stream_id || h->body == NULL)
+    /* A stream abandoned (at its deadline) must not read a body that is gone. */
+    if (stream_id != h->stream_id)
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
     size_t n = h->body_len - h->body_off;
     if (n > length)
@@ -158,8 +190,13 @@ static ssize_t body_read(nghttp2_session *s, int32_t stream_id, uint8_t *buf, si
     if (n > 0)
         memcpy(buf, h->body + h->body_off, n);
     h->body_off += n;
-    if (h->body_off == h->body_len)
+    if (h->body_off == h->body_len && h->body_eof) {
         *data_flags |= NGHTTP2_DATA_FLAG_EOF;
+    } else if (n == 0) {
+        /* A streaming call between messages: client_h2_body() resumes it. */
+        h->body_deferred = true;
+        return NGHTTP2_ERR_DEFERRED;
+    }
     return (ssize_t)n;
 }
 
@@ -253,15 +290,16 @@ static enum vigil_status session_over(struct client_h2 *h, char *err, size_t cap
     return VIGIL_E_CONNECT;
 }
 
-/* Sends and receives until done(h) or a failure. */
-static enum vigil_status pump(struct client_h2 *h, bool (*done)(const struct client_h2 *),
-                              int64_t deadline, char *err, size_t cap)
+/* Sends and receives until done(h, arg) or a failure. */
+static enum vigil_status pump(struct client_h2 *h,
+                              bool (*done)(const struct client_h2 *h, const void *arg),
+                              const void *arg, int64_t deadline, char *err, size_t cap)
 {
     for (;;) {
         enum vigil_status st = flush(h, deadline, err, cap);
         if (st != VIGIL_OK)
             return st;
-        if (done(h))
+        if (done(h, arg))
             return VIGIL_OK;
         if (!nghttp2_session_want_read(h->session))
             return session_over(h, err, cap);
@@ -270,12 +308,12 @@ static enum vigil_status pump(struct client_h2 *h, bool (*done)(const struct cli
     }
 }
 
-static bool settings_done(const struct client_h2 *h)
+static bool settings_done(const struct client_h2 *h, const void *arg)
 {
     return h->settings_seen;
 }
 
-static bool stream_done(const struct client_h2 *h)
+static bool stream_done(const struct client_h2 *h, const void *arg)
 {
     return h->resp->closed;
 }
@@ -291,18 +329,27 @@ void client_h2_init(struct client_h2 *h)
 static int session_new(struct client_h2 *h)
 {
     nghttp2_session_callbacks *cb;
-    int rv = nghttp2_session_callbacks_new(&cb);
+    nghttp2_option *opt;
+    int rv = nghttp2_option_new(&opt);
 
     if (rv != 0)
         return rv;
+    /* Received data is acknowledged when read: a slow reader of a stream
+     * holds the server back instead of making us buffer without bound. */
+    nghttp2_option_set_no_auto_window_update(opt, 1);
+    if ((rv = nghttp2_session_callbacks_new(&cb)) != 0) {
+        nghttp2_option_del(opt);
+        return rv;
+    }
     nghttp2_session_callbacks_set_on_header_callback(cb, on_header);
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, on_data_chunk);
     nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close);
     nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame_recv);
     nghttp2_session_callbacks_set_on_frame_send_callback(cb, on_frame_send);
     nghttp2_session_callbacks_set_error_callback2(cb, on_error);
-    rv = nghttp2_session_client_new(&h->session, cb, h);
+    rv = nghttp2_session_client_new2(&h->session, cb, h, opt);
     nghttp2_session_callbacks_del(cb);
+    nghttp2_option_del(opt);
     return rv;
 }
 
@@ -325,7 +372,7 @@ enum vigil_status client_h2_start(struct client_h2 *h, struct client_tls *tls, i
                                                    CONNECTION_WINDOW);
     if (rv != 0)
         return lib_failure(rv, "cannot queue HTTP/2 SETTINGS", err, cap);
-    enum vigil_status st = pump(h, settings_done, deadline, err, cap);
+    enum vigil_status st = pump(h, settings_done, NULL, deadline, err, cap);
     if (st == VIGIL_E_DEADLINE) {
         snprintf(err, cap, "server sent no HTTP/2 SETTINGS in time");
         st = VIGIL_E_CONNECT;
@@ -335,16 +382,21 @@ enum vigil_status client_h2_start(struct client_h2 *h, struct client_tls *tls, i
     return st;
 }
 
-/* At the deadline: reset the stream and give the reset a moment to leave, so
- * that the server stops working on it; the connection stays usable. */
+/* At the deadline, or when a streaming call is given up: reset the stream
+ * and give the reset a moment to leave, so that the server stops working on
+ * it; the connection stays usable. The stream is forgotten first: what still
+ * arrives for it is acknowledged and dropped. */
 static void cancel(struct client_h2 *h)
 {
     char scratch[160];
 
-    h->body = NULL;
     if (!h->resp->closed &&
         nghttp2_submit_rst_stream(h->session, NGHTTP2_FLAG_NONE, h->stream_id, NGHTTP2_CANCEL) != 0)
         h->failed = true;
+    h->stream_id = -1;
+    h->resp = NULL;
+    h->queue = NULL;
+    h->body = NULL;
     enum vigil_status st =
         flush(h, client_sock_deadline(CANCEL_GRACE_MS), scratch, sizeof(scratch));
     if (st != VIGIL_OK && st != VIGIL_E_DEADLINE)
@@ -367,12 +419,19 @@ static enum vigil_status submit(struct client_h2 *h, const nghttp2_nv *nva, size
     return VIGIL_OK;
 }
 
-enum vigil_status client_h2_exchange(struct client_h2 *h, const nghttp2_nv *nva, size_t nvlen,
-                                     const void *body, size_t len, struct client_h2_response *resp,
-                                     int64_t deadline, char *err, size_t cap)
+/* Forgets the stream in progress. */
+static void stream_forget(struct client_h2 *h)
 {
-    enum vigil_status st;
+    h->stream_id = -1;
+    h->resp = NULL;
+    h->queue = NULL;
+    h->body = NULL;
+    h->body_len = h->body_off = 0;
+    h->body_eof = h->body_deferred = false;
+}
 
+static enum vigil_status usable(const struct client_h2 *h, char *err, size_t cap)
+{
     if (h->failed || h->session == NULL) {
         snprintf(err, cap, "connection already failed; connect again");
         return VIGIL_E_CONNECT;
@@ -381,22 +440,121 @@ enum vigil_status client_h2_exchange(struct client_h2 *h, const nghttp2_nv *nva,
         snprintf(err, cap, "server is closing this connection (GOAWAY); connect again");
         return VIGIL_E_CONNECT;
     }
+    return VIGIL_OK;
+}
+
+enum vigil_status client_h2_exchange(struct client_h2 *h, const nghttp2_nv *nva, size_t nvlen,
+                                     const void *body, size_t len, struct client_h2_response *resp,
+                                     int64_t deadline, char *err, size_t cap)
+{
+    enum vigil_status st = usable(h, err, cap);
+
+    if (st != VIGIL_OK)
+        return st;
+    stream_forget(h);
     h->resp = resp;
     h->body = body;
     h->body_len = len;
-    h->body_off = 0;
+    h->body_eof = true;
     st = submit(h, nva, nvlen, err, cap);
     if (st == VIGIL_OK) {
-        st = pump(h, stream_done, deadline, err, cap);
+        st = pump(h, stream_done, NULL, deadline, err, cap);
         if (st == VIGIL_E_DEADLINE)
             cancel(h);
     }
     if (st != VIGIL_OK && st != VIGIL_E_DEADLINE)
         h->failed = true;
-    h->stream_id = -1;
-    h->resp = NULL;
-    h->body = NULL;
+    stream_forget(h);
     return st;
+}
+
+/* ---- streaming ---- */
+
+enum vigil_status client_h2_open(struct client_h2 *h, const nghttp2_nv *nva, size_t nvlen,
+                                 struct client_h2_response *resp, struct client_msgq *q, char *err,
+                                 size_t cap)
+{
+    enum vigil_status st = usable(h, err, cap);
+
+    if (st != VIGIL_OK)
+        return st;
+    stream_forget(h);
+    h->resp = resp;
+    h->queue = q;
+    st = submit(h, nva, nvlen, err, cap);
+    if (st != VIGIL_OK) {
+        h->failed = true;
+        stream_forget(h);
+    }
+    return st;
+}
+
+/* nghttp2 stopped asking for the body when it ran dry: ask it to go on. */
+static enum vigil_status resume(struct client_h2 *h, char *err, size_t cap)
+{
+    if (!h->body_deferred)
+        return VIGIL_OK;
+    h->body_deferred = false;
+    int rv = nghttp2_session_resume_data(h->session, h->stream_id);
+    /* INVALID_ARGUMENT: the stream is gone (the server ended it); the caller
+     * learns that from the response. */
+    if (rv != 0 && rv != NGHTTP2_ERR_INVALID_ARGUMENT)
+        return lib_failure(rv, "cannot resume the request body", err, cap);
+    return VIGIL_OK;
+}
+
+enum vigil_status client_h2_body(struct client_h2 *h, const void *body, size_t len, bool eof,
+                                 char *err, size_t cap)
+{
+    h->body = body;
+    h->body_len = len;
+    h->body_off = 0;
+    h->body_eof = eof;
+    return resume(h, err, cap);
+}
+
+enum vigil_status client_h2_body_end(struct client_h2 *h, char *err, size_t cap)
+{
+    h->body_eof = true;
+    return resume(h, err, cap);
+}
+
+bool client_h2_body_taken(const struct client_h2 *h)
+{
+    return h->body_off == h->body_len;
+}
+
+enum vigil_status client_h2_consume(struct client_h2 *h, size_t n, char *err, size_t cap)
+{
+    int rv = 0;
+
+    if (n > 0 && h->stream_id >= 0)
+        rv = nghttp2_session_consume(h->session, h->stream_id, n);
+    else if (n > 0)
+        rv = nghttp2_session_consume_connection(h->session, n);
+    return rv == 0 ? VIGIL_OK : lib_failure(rv, "cannot acknowledge received data", err, cap);
+}
+
+enum vigil_status client_h2_pump(struct client_h2 *h,
+                                 bool (*done)(const struct client_h2 *h, const void *arg),
+                                 const void *arg, int64_t deadline, char *err, size_t cap)
+{
+    enum vigil_status st = h->failed ? VIGIL_E_CONNECT : VIGIL_OK;
+
+    if (st != VIGIL_OK)
+        snprintf(err, cap, "connection already failed; connect again");
+    else
+        st = pump(h, done, arg, deadline, err, cap);
+    if (st != VIGIL_OK && st != VIGIL_E_DEADLINE)
+        h->failed = true;
+    return st;
+}
+
+void client_h2_close(struct client_h2 *h)
+{
+    if (h->stream_id >= 0 && h->resp != NULL && !h->resp->closed && !h->failed)
+        cancel(h);
+    stream_forget(h);
 }
 
 void client_h2_clear(struct client_h2 *h, int grace_ms)

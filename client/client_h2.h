@@ -1,12 +1,17 @@
 /* client_h2: libvigil's HTTP/2 client session (nghttp2) over a tls connection. One
- * exchange at a time: submit a request with a body, pump the connection until
- * its stream closes or the deadline passes, and collect the response headers,
- * trailers and the single gRPC message. gRPC meaning is left to call.c. */
+ * stream at a time. A unary exchange submits a request with its whole body,
+ * pumps the connection until the stream closes or the deadline passes, and
+ * collects the response headers, trailers and the single gRPC message. A
+ * streaming call opens a stream whose body is handed over piece by piece and
+ * whose messages go to a client_msgq, acknowledged to the server only as the
+ * application reads them (the session runs without automatic WINDOW_UPDATE).
+ * gRPC meaning is left to call.c and stream.c. */
 #ifndef VIGIL_CLIENT_H2_H
 #define VIGIL_CLIENT_H2_H
 
-#include "grpcwire.h"
+#include "client_msgq.h"
 #include "client_tls.h"
+#include "grpcwire.h"
 #include "vigil.h"
 
 #include <nghttp2/nghttp2.h>
@@ -24,6 +29,7 @@ struct client_h2_response {
     enum grpcwire_read read;       /* last reader result; an error stops collection */
     bool extra_data;               /* bytes after the first message (bad for unary) */
     bool nomem;                    /* a header could not be copied; the stream was reset */
+    bool ended;                    /* the server ended its side (END_STREAM), or it closed */
     bool closed;                   /* the stream closed (normally or reset) */
     uint32_t close_code;           /* HTTP/2 error code it closed with; 0 = NO_ERROR */
 };
@@ -43,10 +49,14 @@ struct client_h2 {
     bool local_error;                /* nghttp2 ended the session over a peer's protocol error */
     char proto_err[160];             /* nghttp2's text of the last protocol error seen */
     bool failed;                     /* the connection is unusable (error already reported) */
-    int32_t stream_id;               /* stream of the exchange in progress; -1 outside one */
-    struct client_h2_response *resp; /* borrowed during client_h2_exchange() */
-    const uint8_t *body;             /* request body, borrowed during client_h2_exchange() */
+    int32_t stream_id;               /* stream in progress; -1 outside one */
+    struct client_h2_response *resp; /* its response, borrowed while it is in progress */
+    struct client_msgq *queue;       /* streaming: where its messages go (borrowed); NULL =
+                                        unary: into resp->reader */
+    const uint8_t *body;             /* request body bytes not yet taken (borrowed) */
     size_t body_len, body_off;
+    bool body_eof;      /* the body ends after body_len: END_STREAM then */
+    bool body_deferred; /* nghttp2 waits for client_h2_body() to resume */
 };
 
 /* Makes h empty so that client_h2_clear() is always safe. */
@@ -71,6 +81,48 @@ enum vigil_status client_h2_start(struct client_h2 *h, struct client_tls *tls, i
 enum vigil_status client_h2_exchange(struct client_h2 *h, const nghttp2_nv *nva, size_t nvlen,
                                      const void *body, size_t len, struct client_h2_response *resp,
                                      int64_t deadline, char *err, size_t cap);
+
+/* ---- streaming: one open stream driven by the caller ---- */
+
+/* Submits a request (nva copied) whose body comes later through
+ * client_h2_body(); its response goes to resp (headers, trailers, how it
+ * closed) and its messages to q, both borrowed until client_h2_close().
+ * Sends nothing yet (the next pump does). Errors as client_h2_exchange(),
+ * without VIGIL_E_DEADLINE. */
+enum vigil_status client_h2_open(struct client_h2 *h, const nghttp2_nv *nva, size_t nvlen,
+                                 struct client_h2_response *resp, struct client_msgq *q, char *err,
+                                 size_t cap);
+
+/* Hands the open stream len more body bytes (borrowed until
+ * client_h2_body_taken()), and its end when eof. The previous bytes must
+ * have been taken. Errors: VIGIL_E_NOMEM, VIGIL_E_PROTOCOL (nghttp2 refused). */
+enum vigil_status client_h2_body(struct client_h2 *h, const void *body, size_t len, bool eof,
+                                 char *err, size_t cap);
+
+/* Ends the open stream's body after the bytes given (END_STREAM). Errors as
+ * client_h2_body(). */
+enum vigil_status client_h2_body_end(struct client_h2 *h, char *err, size_t cap);
+
+/* Whether nghttp2 has taken every body byte given (they are framed, and
+ * written by the pump that took them). */
+bool client_h2_body_taken(const struct client_h2 *h);
+
+/* Tells the session that n received bytes of the open stream were read
+ * (nghttp2 sends WINDOW_UPDATE when enough have been). Errors as above. */
+enum vigil_status client_h2_consume(struct client_h2 *h, size_t n, char *err, size_t cap);
+
+/* Writes what the session has to send and reads, until done(h, arg) holds,
+ * the deadline passes or the connection fails. Returns VIGIL_OK when done,
+ * VIGIL_E_DEADLINE (the stream and the connection intact), or the
+ * connection's failure as client_h2_exchange() (h->failed is then set). */
+enum vigil_status client_h2_pump(struct client_h2 *h,
+                                 bool (*done)(const struct client_h2 *h, const void *arg),
+                                 const void *arg, int64_t deadline, char *err, size_t cap);
+
+/* Ends the open stream: when it has not closed, resets it with CANCEL and
+ * gives the reset a moment to leave. Then forgets it (later frames of it are
+ * acknowledged and dropped). */
+void client_h2_close(struct client_h2 *h);
 
 /* Sends GOAWAY if the connection is healthy, waiting at most grace_ms to
  * write it, then frees the session. The tls is left to its owner. */

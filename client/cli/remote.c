@@ -131,6 +131,9 @@ int remote_exit_code(enum vigil_status st, int rpc_code)
         return rpc_code == GRPC_DEADLINE_EXCEEDED ? CLI_EXIT_DEADLINE : CLI_EXIT_RPC;
     case VIGIL_E_NOMEM:
         return CLI_EXIT_FAILURE;
+    case VIGIL_END:
+    case VIGIL_AGAIN:
+        return CLI_EXIT_OK; /* not failures */
     }
     return CLI_EXIT_FAILURE;
 }
@@ -233,6 +236,28 @@ enum vigil_status remote_call(struct remote *r, const char *path, const Protobuf
         pause_ms(pause);
         pause *= 2;
     }
+}
+
+bool remote_connected(struct remote *r)
+{
+    return r->c != NULL || reconnect(r);
+}
+
+void remote_note(struct remote *r, enum vigil_status st)
+{
+    r->st = st;
+    r->rpc_code = vigil_rpc_code(r->c);
+    snprintf(r->msg, sizeof(r->msg), "%s", vigil_errmsg(r->c));
+}
+
+bool remote_retry(struct remote *r, int attempt)
+{
+    if (r->st == VIGIL_OK || !transient(r) || attempt >= REMOTE_ATTEMPTS)
+        return false;
+    vigil_client_free(r->c);
+    r->c = NULL;
+    pause_ms(RETRY_FIRST_PAUSE_MS << (attempt - 1));
+    return true;
 }
 
 int remote_run(struct remote *r, const char *path, const ProtobufCMessage *req,
