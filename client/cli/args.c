@@ -77,6 +77,8 @@ static const struct {
     {ARG_PREDECESSOR, offsetof(struct args, predecessor)},
     {ARG_SHA256, offsetof(struct args, sha256)},
     {ARG_SUBJECT, offsetof(struct args, subject)},
+    {ARG_AFTER, offsetof(struct args, after)},
+    {ARG_FILE_FORMAT, offsetof(struct args, file_format)},
 };
 
 bool args_option(void *ctx, int id, const char *arg)
@@ -97,6 +99,12 @@ bool args_option(void *ctx, int id, const char *arg)
         return a->draft = true;
     case ARG_CHECK:
         return a->check = true;
+    case ARG_FOLLOW:
+        return a->follow = true;
+    case ARG_APPROVALS:
+        return a->approvals = true;
+    case ARG_DRY_RUN:
+        return a->dry_run = true;
     case ARG_REVISION:
         if (!number(a, "revision", arg, 1, INT_MAX, &v))
             return false;
@@ -111,6 +119,11 @@ bool args_option(void *ctx, int id, const char *arg)
         if (!number(a, "after-id", arg, 0, LLONG_MAX, &v))
             return false;
         a->after_id = v;
+        return true;
+    case ARG_VERSION:
+        if (!number(a, "version", arg, 1, INT_MAX, &v))
+            return false;
+        a->version = (int)v;
         return true;
     default:
         break;

@@ -28,6 +28,12 @@ enum args_id {
     ARG_SHA256,
     ARG_SUBJECT,
     ARG_AFTER_ID,
+    ARG_VERSION,     /* export: a published version */
+    ARG_FILE_FORMAT, /* export: --format of the files (shadows the global --format) */
+    ARG_AFTER,       /* changes: a cursor */
+    ARG_FOLLOW,
+    ARG_APPROVALS,
+    ARG_DRY_RUN,
 };
 
 struct args {
@@ -35,12 +41,15 @@ struct args {
     const char *cycle, *region, *status, *comment; /* borrowed from argv; NULL = not given */
     const char *out, *since, *role, *methodology;  /* same */
     const char *predecessor, *sha256, *subject;    /* same */
+    const char *after, *file_format;               /* same */
     const char **states;                           /* --state values, in order (owned array) */
     size_t nstates;
-    int revision;       /* --revision; 0 = not given */
-    int limit;          /* --limit; 0 = not given */
-    long long after_id; /* --after-id; 0 = not given */
-    bool draft, check;  /* --draft, --check */
+    int revision;                    /* --revision; 0 = not given */
+    int limit;                       /* --limit; 0 = not given */
+    long long after_id;              /* --after-id; 0 = not given */
+    int version;                     /* --version; 0 = not given */
+    bool draft, check;               /* --draft, --check */
+    bool follow, approvals, dry_run; /* --follow, --approvals, --dry-run */
 };
 
 /* Zeroes a and names the command for messages. */

@@ -111,6 +111,27 @@ static const struct cmd_option verify_options[] = {
     {NULL, NULL, 0, NULL},
 };
 
+/* The exchange commands (ids of args.h). */
+static const struct cmd_option export_options[] = {
+    {"cycle", "CYCLE", ARG_CYCLE, "the published cycle (required)"},
+    {"version", "N", ARG_VERSION, "this published version; default the current"},
+    {"format", "csv|jsonl", ARG_FILE_FORMAT, "the files' format (default csv)"},
+    {"out", "DIR", ARG_OUT, "the directory to write (created if missing; required)"},
+    {NULL, NULL, 0, NULL},
+};
+static const struct cmd_option changes_options[] = {
+    {"after", "CURSOR", ARG_AFTER, "the changes after this cursor; default from the start"},
+    {"follow", NULL, ARG_FOLLOW, "stay and print new changes as they are committed"},
+    {"approvals", NULL, ARG_APPROVALS, "also approvals in cycles not yet published (central)"},
+    {NULL, NULL, 0, NULL},
+};
+static const struct cmd_option import_options[] = {
+    {"dry-run", NULL, ARG_DRY_RUN,
+     "check every record with every rule of the server; store "
+     "nothing"},
+    {NULL, NULL, 0, NULL},
+};
+
 #define LIST_NOTE                                                                                  \
     "A table on a terminal; --format csv (a header row, then one row per item) or\n"               \
     "--format json (an array of objects with the same keys) for scripts."
@@ -375,6 +396,81 @@ const struct cmd cmd_table[] = {
      "published results differ from the recomputation (or the inputs cannot be\n"
      "read); 2, 3, 4, 5 as for every command.",
      verify_options, cmd_verify},
+    {"export", "", 0, "write a published cycle to a directory (CSV or JSON lines)",
+     "Reads vigil.v1.Exchange/Export: one published version of the cycle (past its\n"
+     "embargo unless you are the central office), as one consistent snapshot, and\n"
+     "writes it to DIR record by record as it arrives (constant memory, any size).\n"
+     "The files are written in DIR/.export-partial-* and moved into DIR only once\n"
+     "the export is complete (the server's END record came, with the counts it\n"
+     "announced); snapshot.json is moved in last, so a DIR with snapshot.json holds\n"
+     "a complete snapshot, and an export cut short changes nothing in DIR.\n\n"
+     "Files (--format here names the files' format, not the output's):\n"
+     "  snapshot.json      cycle, version, published_at, digest, cursor (the feed\n"
+     "                     position of the snapshot), assessments and evidence\n"
+     "                     (counts), format, files\n"
+     "  --format csv (UTF-8 with a byte order mark, RFC 4180, a header row):\n"
+     "  methodology.json   the Methodology message as JSON (catalog.proto)\n"
+     "  assessments.csv    a row per state and indicator of the revision the\n"
+     "                     publication counts: state, state_name, revision,\n"
+     "                     indicator, level (code), justification, evidence_count\n"
+     "                     (a state it counts no revision of: one row, state only)\n"
+     "  evidence.csv       a row per evidence item: state, indicator, n, citation,\n"
+     "                     url, date\n"
+     "  ranking.csv        the columns of vigil ranking --format csv\n"
+     "  aggregates.csv     the columns of vigil aggregates --format csv\n"
+     "  --format jsonl (one JSON object per line, keys as in the protos):\n"
+     "  assessments.jsonl  {\"state\", \"state_name\", \"revision\"} per state\n"
+     "  methodology.jsonl, ranking.jsonl, aggregates.jsonl: one line each\n"
+     "Files of the other format left in DIR by an earlier export are removed.\n\n"
+     "On a terminal a progress bar shows; at the end one summary line on stderr,\n"
+     "and on stdout the snapshot's cursor:\n"
+     "  cursor: c000000000000002a\n"
+     "from which vigil changes --after CURSOR continues with exactly what changed\n"
+     "since. --timeout bounds each wait for the server, not the whole export.",
+     export_options, cmd_export},
+    {"changes", "", 0, "list the changes to published data (the partners' feed)",
+     "Reads vigil.v1.Exchange/Changes: every change to published data in commit\n"
+     "order (publications, embargo releases, the revisions they count; with\n"
+     "--approvals, for the central office, approvals in cycles not yet published),\n"
+     "after --after CURSOR (a cursor printed here or by vigil export), or from the\n"
+     "start. One line per change:\n"
+     "  CURSOR  KIND  CYCLE  VERSION  STATE\n"
+     "kind: published, embargo_released, revision_published, approved; state is \"-\"\n"
+     "for a publication. Store the last cursor you processed and pass it back to\n"
+     "get exactly what came after it. --format csv: a header row, then columns\n"
+     "cursor, kind, committed_at, cycle, version, state, state_name, revision;\n"
+     "--format json: each Change message as one JSON line.\n"
+     "--follow stays after the backlog and prints new changes as they are\n"
+     "committed (until interrupted); \"caught up at CURSOR\" goes to stderr once the\n"
+     "backlog has been printed. Without --follow, --timeout bounds each wait.",
+     changes_options, cmd_changes},
+    {"import", "FILE...", -1, "import assessment files in one stream (offices, partners)",
+     "Reads the files of vigil submit (CSV or JSON, see vigil submit --help),\n"
+     "checks them against the cycles' methodologies the same way (mistakes are\n"
+     "reported as FILE:LINE: FIELD: reason and their state is not sent), and sends\n"
+     "each state and cycle as one record of a single vigil.v1.Exchange/Import\n"
+     "stream, labelled FILE:LINE (the line where the state's first row starts;\n"
+     "FILE:assessments[N] for JSON). The server applies every rule of Submit to\n"
+     "each record and answers each with its own result: a refused record does not\n"
+     "stop the others. A refusal is printed on stderr as it comes:\n"
+     "  asia.csv:2: TH 2009-2012: INVALID_ARGUMENT: entries[3].justification: ...\n"
+     "      (at asia.csv:5: justification)\n"
+     "with, when the server names an entry, the line of that entry's row.\n\n"
+     "Request ids: each record's id and base revision (the latest revision when\n"
+     "this office may read it, else 0) go to FILE.pending before anything is sent,\n"
+     "as vigil submit does, and stay there once stored: importing the same file\n"
+     "again (or after a cut link) resends the very same requests, which the server\n"
+     "answers with their first result, storing nothing new. A record whose\n"
+     "content changed gets a new id. A stream cut by a bad link is opened again\n"
+     "and the records without a result are resent.\n"
+     "--dry-run: every record is checked by the server with every rule and nothing\n"
+     "is stored (FILE.pending is left as it is).\n\n"
+     "Prints one row per record: ref, state, cycle, result (stored, or valid with\n"
+     "--dry-run; refused, invalid, not sent), revision, status, detail; on a\n"
+     "terminal a progress bar; and a summary on stderr: \"40 stored, 2 refused\".\n"
+     "Exit: 0 every record stored (valid); 4 the server refused a record; 2 a file\n"
+     "could not be read or has errors; 3 or 5 the link failed (run it again).",
+     import_options, cmd_import},
     {NULL, NULL, 0, NULL, NULL, NULL, NULL},
 };
 /* clang-format on */
@@ -446,11 +542,26 @@ static bool usage_error(const struct cmd *cmd, int *exit_code, const char *msg, 
     return false;
 }
 
+/* A command's own option named like a global one (export's --format, the
+ * files' format) replaces it for that command. */
+static bool shadowed(const struct cmd *cmd, const char *name)
+{
+    for (const struct cmd_option *co = cmd->options; co != NULL && co->name != NULL; co++) {
+        if (strcmp(co->name, name) == 0)
+            return true;
+    }
+    return false;
+}
+
 static size_t build_options(const struct cmd *cmd, struct option *lo)
 {
-    size_t n = opts_long_options(lo);
-    size_t own = 0;
+    size_t all = opts_long_options(lo);
+    size_t n = 0, own = 0;
 
+    for (size_t i = 0; i < all; i++) {
+        if (!shadowed(cmd, lo[i].name))
+            lo[n++] = lo[i];
+    }
     for (const struct cmd_option *co = cmd->options; co != NULL && co->name != NULL; co++) {
         if (++own > MAX_OWN_OPTIONS)
             break; /* a programming error, visible in --help as missing options */

@@ -104,5 +104,8 @@ CMD_FN(cmd_card);
 CMD_FN(cmd_history);
 CMD_FN(cmd_publish);
 CMD_FN(cmd_verify); /* cmd_verify.c */
+CMD_FN(cmd_export); /* cmd_exchange.c */
+CMD_FN(cmd_changes);
+CMD_FN(cmd_import); /* cmd_import.c */
 
 #endif

@@ -12,6 +12,7 @@
 #include "remote.h"
 #include "reqid.h"
 #include "sheet.h"
+#include "sheetset.h"
 #include "submission.h"
 
 #include "grpcwire.h"
@@ -19,12 +20,9 @@
 #include "vigil/v1/assessments.pb-c.h"
 #include "vigil/v1/catalog.pb-c.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,7 +42,7 @@ static const char *const outcome_names[NOUTCOMES] = {"submitted", "unchanged", "
 
 /* One state and cycle of one file. */
 struct job {
-    size_t file, group;    /* indexes in run.files and its sheet's groups */
+    size_t file, group;    /* indexes in run.set.files and its sheet's groups */
     struct submission sub; /* built when the group is valid */
     bool built;
     bool to_send; /* built, and its file's pending requests are at hand: to send */
@@ -53,31 +51,13 @@ struct job {
     char detail[600];     /* why, for refused and not sent */
 };
 
-struct file {
-    struct sheet sheet;
-    struct pending pending;
-    bool usable; /* read, and its pending file loaded and locked */
-    int lock_fd; /* flock on the input file; -1 = none */
-};
-
-/* The methodology of one cycle, asked once. */
-struct method {
-    const char *cycle;      /* borrowed from a sheet */
-    ProtobufCMessage *resp; /* GetMethodologyResponse (owned); NULL when refused */
-    char error[600];        /* why not, when refused */
-};
-
 struct run {
     const struct opts *o;
     const struct args *a;
     struct remote r;
-    struct file *files;
-    size_t nfiles;
+    struct sheetset set; /* the files, their methodologies and pending requests */
     struct job *jobs;
     size_t njobs;
-    struct method *methods;
-    size_t nmethods;
-    bool file_error;  /* a file could not be used at all */
     bool stop;        /* the link or the disk failed: send nothing more */
     int stop_rc;      /* the exit code of that failure */
     bool progress;    /* stderr is a terminal */
@@ -94,55 +74,14 @@ static void progress_clear(struct run *run)
 
 /* ---- reading ---- */
 
-static void read_files(struct run *run, char *const paths[], size_t n)
-{
-    char err[600];
-
-    run->files = calloc(n, sizeof(*run->files));
-    run->nfiles = run->files != NULL ? n : 0;
-    for (size_t i = 0; i < run->nfiles; i++) {
-        struct file *f = &run->files[i];
-        f->lock_fd = -1;
-        sheet_init(&f->sheet, paths[i]);
-        f->usable = sheet_read(&f->sheet, err, sizeof(err));
-        if (!f->usable) {
-            fprintf(stderr, "%s: %s\n", paths[i], err);
-            run->file_error = true;
-        }
-    }
-}
-
-/* The same state and cycle in two files would be two revisions racing:
- * the later file's copy is refused. */
-static void cross_check(struct run *run)
-{
-    for (size_t i = 1; i < run->nfiles; i++) {
-        struct sheet *s = &run->files[i].sheet;
-        for (size_t g = 0; run->files[i].usable && g < s->ngroups; g++) {
-            for (size_t j = 0; j < i; j++) {
-                const struct sheet *t = &run->files[j].sheet;
-                for (size_t h = 0; run->files[j].usable && h < t->ngroups; h++) {
-                    if (strcmp(s->groups[g].state, t->groups[h].state) == 0 &&
-                        strcmp(s->groups[g].cycle, t->groups[h].cycle) == 0)
-                        sheet_issue(s, (int)g, s->groups[g].line, s->groups[g].path, NULL,
-                                    "%s %s is also in %s: give each state once", s->groups[g].state,
-                                    s->groups[g].cycle, t->file);
-                }
-            }
-        }
-    }
-}
-
 static bool make_jobs(struct run *run)
 {
-    size_t n = 0;
+    const struct sheetset *ss = &run->set;
 
-    for (size_t i = 0; i < run->nfiles; i++)
-        n += run->files[i].usable ? run->files[i].sheet.ngroups : 0;
-    if ((run->jobs = calloc(n + 1, sizeof(*run->jobs))) == NULL)
+    if ((run->jobs = calloc(sheetset_ngroups(ss) + 1, sizeof(*run->jobs))) == NULL)
         return false;
-    for (size_t i = 0; i < run->nfiles; i++) {
-        for (size_t g = 0; run->files[i].usable && g < run->files[i].sheet.ngroups; g++)
+    for (size_t i = 0; i < ss->nfiles; i++) {
+        for (size_t g = 0; ss->files[i].usable && g < ss->files[i].sheet.ngroups; g++)
             run->jobs[run->njobs++] = (struct job){.file = i, .group = g};
     }
     return true;
@@ -150,60 +89,22 @@ static bool make_jobs(struct run *run)
 
 static struct sheet_group *job_group(const struct run *run, const struct job *j)
 {
-    return &run->files[j->file].sheet.groups[j->group];
+    return &run->set.files[j->file].sheet.groups[j->group];
 }
 
-/* ---- methodologies ---- */
+/* ---- checking ---- */
 
-static struct method *method_for(struct run *run, const char *cycle)
+/* Asks the methodologies; false when the link failed (the run stops). */
+static bool fetch_methods(struct run *run)
 {
-    for (size_t i = 0; i < run->nmethods; i++) {
-        if (strcmp(run->methods[i].cycle, cycle) == 0)
-            return &run->methods[i];
-    }
-    return NULL;
-}
-
-/* Asks the methodology of cycle; false when the link failed. */
-static bool fetch_method(struct run *run, struct method *m)
-{
-    Vigil__V1__GetMethodologyRequest req = VIGIL__V1__GET_METHODOLOGY_REQUEST__INIT;
-
-    req.cycle = (char *)m->cycle;
-    if (remote_call(&run->r, "/vigil.v1.Catalog/GetMethodology", &req.base,
-                    &vigil__v1__get_methodology_response__descriptor, &m->resp) == VIGIL_OK) {
-        if (((Vigil__V1__GetMethodologyResponse *)m->resp)->methodology != NULL)
-            return true;
-        snprintf(m->error, sizeof(m->error), "the server sent no methodology");
-        protobuf_c_message_free_unpacked(m->resp, NULL);
-        m->resp = NULL;
+    if (sheetset_fetch_methods(&run->set, &run->r))
         return true;
-    }
-    if (remote_outcome_unknown(&run->r) || run->r.st != VIGIL_E_RPC) {
+    if (!run->set.nomem) {
         progress_clear(run);
         run->stop_rc = remote_fail(&run->r);
         run->stop = true;
-        return false;
     }
-    snprintf(m->error, sizeof(m->error), "%s: %.500s", vigil_code_name(run->r.rpc_code),
-             run->r.msg);
-    return true;
-}
-
-/* The methodology of every cycle named in a usable file. */
-static bool fetch_methods(struct run *run)
-{
-    if ((run->methods = calloc(run->njobs + 1, sizeof(*run->methods))) == NULL)
-        return false;
-    for (size_t i = 0; i < run->njobs && !run->stop; i++) {
-        const char *cycle = job_group(run, &run->jobs[i])->cycle;
-        if (method_for(run, cycle) != NULL)
-            continue;
-        struct method *m = &run->methods[run->nmethods++];
-        m->cycle = cycle;
-        fetch_method(run, m);
-    }
-    return true;
+    return false;
 }
 
 /* Checks every group and builds its request; problems become issues. */
@@ -211,59 +112,32 @@ static void build_jobs(struct run *run, bool draft)
 {
     for (size_t i = 0; i < run->njobs; i++) {
         struct job *j = &run->jobs[i];
-        struct sheet *s = &run->files[j->file].sheet;
-        struct sheet_group *g = job_group(run, j);
-        const struct method *m = method_for(run, g->cycle);
-        if (m == NULL) { /* the link failed before its cycle was asked */
+        switch (sheetset_build(&run->set, j->file, j->group, &j->sub, draft)) {
+        case SHEETSET_BUILT:
+            j->built = true;
+            j->outcome = OUT_NOT_SENT;
+            break;
+        case SHEETSET_UNCHECKED: /* the link failed before its cycle was asked */
             j->outcome = OUT_NOT_SENT;
             snprintf(j->detail, sizeof(j->detail), "not checked: the connection failed");
-            continue;
-        }
-        if (m->resp == NULL) {
-            sheet_issue(s, (int)j->group, g->line, g->path, "cycle", "%s %s: %s", g->state,
-                        g->cycle, m->error);
-        } else {
-            const Vigil__V1__Methodology *meth =
-                ((Vigil__V1__GetMethodologyResponse *)m->resp)->methodology;
-            j->built = submission_build(&j->sub, s, j->group, meth, draft);
-        }
-        j->outcome = j->built ? OUT_NOT_SENT : OUT_INVALID;
-        if (!j->built)
+            break;
+        case SHEETSET_INVALID:
+            j->outcome = OUT_INVALID;
             snprintf(j->detail, sizeof(j->detail), "errors in the file (reported above)");
+            break;
+        }
     }
 }
 
 /* ---- pending files ---- */
 
-/* Locks the input file against a second vigil submit and loads its pending
- * requests; a file that fails this sends nothing. */
-static bool open_pending(struct run *run, struct file *f)
-{
-    char err[600];
-
-    f->lock_fd = open(f->sheet.file, O_RDONLY | O_CLOEXEC);
-    if (f->lock_fd < 0 || flock(f->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-        snprintf(err, sizeof(err), "%s",
-                 errno == EWOULDBLOCK ? "another vigil submit is sending this file"
-                                      : strerror(errno));
-    } else if (pending_load(&f->pending, f->sheet.file, err, sizeof(err))) {
-        return true;
-    }
-    fprintf(stderr, "%s: %s\n", f->sheet.file, err);
-    run->file_error = true;
-    f->usable = false;
-    return false;
-}
-
 static void open_pendings(struct run *run)
 {
     for (size_t i = 0; i < run->njobs; i++) {
         struct job *j = &run->jobs[i];
-        struct file *f = &run->files[j->file];
-        if (j->built && f->lock_fd < 0 && f->usable)
-            open_pending(run, f);
-        j->to_send = j->built && f->usable;
-        if (j->built && !f->usable) {
+        bool usable = j->built && sheetset_open_pending(&run->set, j->file);
+        j->to_send = j->built && usable;
+        if (j->built && !usable) {
             j->outcome = OUT_NOT_SENT;
             snprintf(j->detail, sizeof(j->detail), "its pending file could not be used");
         }
@@ -282,7 +156,7 @@ static void now_rfc3339(char *buf, size_t cap)
  * disk refuses, since sending without the record could double it later. */
 static bool remember(struct run *run, struct job *j, const char *id, int base)
 {
-    struct file *f = &run->files[j->file];
+    struct sheetset_file *f = &run->set.files[j->file];
     const struct sheet_group *g = job_group(run, j);
     char at[32], err[600];
     struct pending_entry e = {(char *)run->o->address, g->state, g->cycle, (char *)id, base,
@@ -302,7 +176,7 @@ static bool remember(struct run *run, struct job *j, const char *id, int base)
 
 static void forget(struct run *run, const struct job *j)
 {
-    struct file *f = &run->files[j->file];
+    struct sheetset_file *f = &run->set.files[j->file];
     const struct sheet_group *g = job_group(run, j);
     char err[600];
 
@@ -331,7 +205,7 @@ static void link_failed(struct run *run, struct job *j)
 /* Prints a refusal at the row the server's message points to. */
 static void refused(struct run *run, struct job *j, const char *what)
 {
-    const struct sheet *s = &run->files[j->file].sheet;
+    const struct sheet *s = &run->set.files[j->file].sheet;
     const struct sheet_group *g = job_group(run, j);
     char field[64], where[1200];
     const struct sheet_row *row = submission_locate(&j->sub, run->r.msg, field, sizeof(field));
@@ -429,7 +303,7 @@ static void send_job(struct run *run, struct job *j)
 {
     const struct sheet_group *g = job_group(run, j);
     const struct pending_entry *pe =
-        pending_find(&run->files[j->file].pending, run->o->address, g->state, g->cycle);
+        pending_find(&run->set.files[j->file].pending, run->o->address, g->state, g->cycle);
     char id[REQID_SIZE];
     int base;
 
@@ -497,7 +371,7 @@ static int print_results(const struct run *run)
         if (answered)
             pbjson_enum_name(&vigil__v1__assessment_status__descriptor, j->status, status,
                              sizeof(status));
-        const char *row[] = {run->files[j->file].sheet.file,
+        const char *row[] = {run->set.files[j->file].sheet.file,
                              g->state,
                              g->cycle,
                              outcome_names[j->outcome],
@@ -532,7 +406,7 @@ static int summary(const struct run *run, bool check)
             fprintf(stderr, "hint: run the same command again to send the rest; requests "
                             "already sent are resent with the same ids (FILE.pending)\n");
     }
-    if (run->file_error || count[OUT_INVALID] > 0)
+    if (run->set.file_error || count[OUT_INVALID] > 0)
         return CLI_EXIT_USAGE;
     if (count[OUT_REFUSED] > 0)
         return CLI_EXIT_RPC;
@@ -547,26 +421,9 @@ static void run_clear(struct run *run)
 {
     for (size_t i = 0; i < run->njobs; i++)
         submission_clear(&run->jobs[i].sub);
-    for (size_t i = 0; i < run->nmethods; i++) {
-        if (run->methods[i].resp != NULL)
-            protobuf_c_message_free_unpacked(run->methods[i].resp, NULL);
-    }
-    for (size_t i = 0; i < run->nfiles; i++) {
-        sheet_clear(&run->files[i].sheet);
-        pending_clear(&run->files[i].pending);
-        if (run->files[i].lock_fd >= 0)
-            close(run->files[i].lock_fd);
-    }
     free(run->jobs);
-    free(run->methods);
-    free(run->files);
+    sheetset_clear(&run->set);
     remote_close(&run->r);
-}
-
-static void print_issues(const struct run *run)
-{
-    for (size_t i = 0; i < run->nfiles; i++)
-        sheet_print_issues(&run->files[i].sheet, stderr);
 }
 
 /* Reads, checks and sends; returns the exit code. */
@@ -574,22 +431,20 @@ static int run_all(struct run *run, char *const files[], size_t nfiles)
 {
     int rc;
 
-    read_files(run, files, nfiles);
-    cross_check(run);
-    if (run->files == NULL || !make_jobs(run)) {
+    if (!sheetset_read(&run->set, files, nfiles) || !make_jobs(run)) {
         fprintf(stderr, "error: out of memory\n");
         return CLI_EXIT_FAILURE;
     }
     if (run->njobs > 0) {
         if (!remote_open(&run->r, run->o, &rc))
             return rc;
-        if (!fetch_methods(run)) {
+        if (!fetch_methods(run) && run->set.nomem) {
             fprintf(stderr, "error: out of memory\n");
             return CLI_EXIT_FAILURE;
         }
         build_jobs(run, run->a->draft);
     }
-    print_issues(run);
+    sheetset_print_issues(&run->set);
     if (!run->a->check && !run->stop) {
         open_pendings(run);
         send_all(run);

@@ -222,17 +222,30 @@ static void put_csv(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static bool print_csv(const struct output *o, FILE *f)
+void output_csv_record(FILE *f, const char *const cells[], size_t n)
 {
-    for (size_t r = 0; r <= o->nrows; r++) {
-        for (size_t c = 0; c < o->ncols; c++) {
-            const char *v = r == 0 ? o->cols[c].name : cell(o, r - 1, c);
-            if (c > 0)
-                fputc(',', f);
-            put_csv(f, v != NULL ? v : "");
-        }
-        fputc('\n', f);
+    for (size_t c = 0; c < n; c++) {
+        if (c > 0)
+            fputc(',', f);
+        put_csv(f, cells[c] != NULL ? cells[c] : "");
     }
+    fputc('\n', f);
+}
+
+static bool print_csv(const struct output *o, FILE *f, char *err, size_t cap)
+{
+    const char **row = calloc(o->ncols + 1, sizeof(*row));
+
+    if (row == NULL) {
+        snprintf(err, cap, "out of memory");
+        return false;
+    }
+    for (size_t r = 0; r <= o->nrows; r++) {
+        for (size_t c = 0; c < o->ncols; c++)
+            row[c] = r == 0 ? o->cols[c].name : cell(o, r - 1, c);
+        output_csv_record(f, row, o->ncols);
+    }
+    free(row);
     return true;
 }
 
@@ -336,7 +349,7 @@ bool output_print_list(const struct output *o, FILE *f, char *err, size_t cap)
         ok = print_table(o, f, err, cap);
         break;
     case OUTPUT_CSV:
-        ok = print_csv(o, f);
+        ok = print_csv(o, f, err, cap);
         break;
     default:
         ok = print_json(o, f, true, err, cap);
@@ -358,7 +371,7 @@ bool output_print_record(const struct output *o, FILE *f, char *err, size_t cap)
         ok = print_record_table(o, f);
         break;
     case OUTPUT_CSV:
-        ok = print_csv(o, f);
+        ok = print_csv(o, f, err, cap);
         break;
     default:
         ok = print_json(o, f, false, err, cap);

@@ -48,6 +48,12 @@ bool output_print_list(const struct output *o, FILE *f, char *err, size_t cap)
 bool output_print_record(const struct output *o, FILE *f, char *err, size_t cap)
     __attribute__((warn_unused_result));
 
+/* Prints one CSV record of n cells (NULL = empty) on f, as output_print_list()
+ * does: a cell is quoted when it holds a comma, a quote or a line break, or
+ * starts or ends with white space; quotes are doubled; the record ends with
+ * LF. For writers that stream rows instead of collecting them. */
+void output_csv_record(FILE *f, const char *const cells[], size_t n);
+
 /* Prints free text (a justification) for a terminal as tables do: control
  * characters and invalid UTF-8 become "?", except line breaks, each of which
  * starts a new line indented by indent spaces. */

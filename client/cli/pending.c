@@ -254,3 +254,19 @@ bool pending_remove(struct pending *p, const char *server, const char *state, co
 {
     return !drop(p, server, state, cycle) || save(p, err, cap);
 }
+
+bool pending_set(struct pending *p, const struct pending_entry *e)
+{
+    drop(p, e->server, e->state, e->cycle);
+    return append(p, e);
+}
+
+void pending_unset(struct pending *p, const char *server, const char *state, const char *cycle)
+{
+    drop(p, server, state, cycle);
+}
+
+bool pending_save(const struct pending *p, char *err, size_t cap)
+{
+    return save(p, err, cap);
+}

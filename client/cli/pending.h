@@ -56,4 +56,14 @@ bool pending_put(struct pending *p, const struct pending_entry *e, char *err, si
 bool pending_remove(struct pending *p, const char *server, const char *state, const char *cycle,
                     char *err, size_t cap) __attribute__((warn_unused_result));
 
+/* The same changes in memory only, for a run that records many requests at
+ * once (vigil import): pending_set() adds or replaces (false when out of
+ * memory), pending_unset() removes, pending_save() writes the file as the
+ * calls above do (and must succeed before the requests set are sent). */
+bool pending_set(struct pending *p, const struct pending_entry *e)
+    __attribute__((warn_unused_result));
+void pending_unset(struct pending *p, const char *server, const char *state, const char *cycle);
+bool pending_save(const struct pending *p, char *err, size_t cap)
+    __attribute__((warn_unused_result));
+
 #endif

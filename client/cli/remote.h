@@ -65,6 +65,16 @@ int remote_fail(const struct remote *r);
 /* The exit code of the last call, printing nothing. */
 int remote_exit(const struct remote *r);
 
+/* For calls remote_call() cannot make (streaming calls), the same
+ * discipline by hand: remote_connected() connects when r is not connected
+ * (printing nothing; false with the failure in r); remote_note() records the
+ * outcome of a call made on r->c; remote_retry() says whether that failure
+ * deserves attempt number attempt + 1 (remote_call()'s rule and limit) and,
+ * when it does, drops the connection and pauses first. */
+bool remote_connected(struct remote *r) __attribute__((warn_unused_result));
+void remote_note(struct remote *r, enum vigil_status st);
+bool remote_retry(struct remote *r, int attempt) __attribute__((warn_unused_result));
+
 /* Closes the connection. */
 void remote_close(struct remote *r);
 
