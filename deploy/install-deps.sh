@@ -9,9 +9,10 @@ Usage: deploy/install-deps.sh [--check] [--bench] [--help]
 
 Installs with apt-get every Debian package needed to build Vigil, run its tests
 and run it locally (compiler, CMake, libevent, OpenSSL, nghttp2, protobuf-c,
-libpq and the PostgreSQL 15 server, Criterion, Python grpcio for the interop
-test, ...). Only missing packages are installed; when all are present it
-returns at once without touching the network.
+libpq and the PostgreSQL 15 server, Criterion, Python grpcio and its stub
+generator for the interop test and the partner client, ...). Only missing
+packages are installed; when all are present it returns at once without
+touching the network.
 
 Runs as root, or through sudo when not root. Never prompts.
 
@@ -32,6 +33,8 @@ PACKAGES=(
     postgresql-15 postgresql-client-15
     # tests
     libcriterion-dev python3 python3-grpcio python3-protobuf protobuf-compiler nghttp2-client
+    # Python gRPC stubs (grpc_python_plugin) of the partner client deploy/examples/partner_sync.py
+    protobuf-compiler-grpc
     # process tools the scripts use (pgrep/ps, runuser)
     procps util-linux
     # reference data read by migrations/reference/generate.py (ISO 3166-1, UN M49)
@@ -41,7 +44,7 @@ PACKAGES=(
 # Only for deploy/bench.sh (--bench): the peers of ../shared/bench (nginx,
 # grpc++) and its tools. Not needed to build, run or test Vigil.
 BENCH_PACKAGES=(
-    nginx libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev curl time
+    nginx libgrpc++-dev libprotobuf-dev curl time
 )
 
 check_only=false
