@@ -95,6 +95,10 @@ static void ask(struct embargo *e)
     const char *params[] = {daemon_ctx};
     e->asked_generation = cache_generation(e->cache);
     e->known = false;
+    /* Something was published (here or elsewhere): an embargo that passed
+     * between its publication's commit and now has no timer left to wait
+     * for, so look for releases too (cheap when there are none). */
+    e->release_due = true;
     e->query = pool_query(e->pool, SQL_RANKINGS_NEXT_EMBARGO, 1, params, answered, e);
 }
 

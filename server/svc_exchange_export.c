@@ -23,7 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PAGE_SIZE "50" /* assessments per statement (each up to a few hundred evidence items) */
+/* Assessments per statement: one may hold 20 evidence items per indicator,
+ * a few hundred kilobytes, and a page is held whole while it is sent. */
+#define PAGE_SIZE "5"
 
 struct export
 {

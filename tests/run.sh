@@ -12,9 +12,11 @@ Usage: tests/run.sh [--no-install] [--help] [-- CTEST_ARGS...]
   2. cmake -DVIGIL_SANITIZE=ON -DVIGIL_WERROR=ON into $VIGIL_BUILD_DIR
      (default build/test) and build with one job per core
   3. clang-format --dry-run --Werror on every C source and header
-  4. ctest --output-on-failure (the fixture starts and stops a private
+  4. builds vigild once more without sanitizers into $VIGIL_BUILD_DIR/plain
+     for the export memory test (VIGILD_PLAIN_PATH)
+  5. ctest --output-on-failure (the fixture starts and stops a private
      PostgreSQL; integration tests start their own vigild on port 0)
-  5. fails when a sanitizer reported anything, even in a passing test
+  6. fails when a sanitizer reported anything, even in a passing test
 
 Ends with "run.sh: PASS" (exit 0) or "run.sh: FAIL: ..." (exit 1); leaves no
 process running. Arguments after -- go to ctest (e.g. -- -R integration).
@@ -126,6 +128,18 @@ if ! cmake --build "$BUILD" -j "$JOBS"; then
     failures+=("build")
     finish
 fi
+
+# The export memory test measures a daemon built without sanitizers
+# (AddressSanitizer's quarantine grows memory by design): build one beside.
+step "building vigild without sanitizers for the memory test ($BUILD/plain)"
+if ! cmake -S "$SRC" -B "$BUILD/plain" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_SANITIZE=OFF \
+    -DVIGIL_WERROR=ON -DVIGIL_TESTS=OFF >"$BUILD/plain-configure.log" 2>&1 ||
+    ! cmake --build "$BUILD/plain" -j "$JOBS" --target vigild; then
+    cat "$BUILD/plain-configure.log"
+    failures+=("build without sanitizers")
+    finish
+fi
+export VIGILD_PLAIN_PATH="$BUILD/plain/vigild"
 
 step "running tests (ctest)"
 rm -f "$BUILD/Testing/Temporary/LastTest.log"
