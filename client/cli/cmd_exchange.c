@@ -52,16 +52,10 @@ struct export_run {
     struct vigil_client *c;
     struct vigil_stream *s;
     struct snapshot snap;
+    bool began; /* snap was begun: the first record came */
     struct progress bar;
     Vigil__V1__ExportRecord *end; /* the END record, owned */
 };
-
-static int export_fail(struct export_run *x, const char *what, const char *err)
-{
-    progress_clear(&x->bar);
-    fprintf(stderr, "error: %s: %s\nnothing was written to %s\n", what, err, x->a->out);
-    return CLI_EXIT_FAILURE;
-}
 
 /* The records up to END, each written as it arrives. */
 static int export_receive(struct export_run *x)
@@ -85,6 +79,14 @@ static int export_receive(struct export_run *x)
         if (r->kind == VIGIL__V1__EXPORT_RECORD_KIND__EXPORT_RECORD_KIND_HEADER &&
             r->header != NULL)
             x->bar.total = r->header->assessments > 0 ? (size_t)r->header->assessments : 0;
+        /* DIR is touched only once the server answers with a record. */
+        if (!x->began &&
+            !(x->began = snapshot_begin(&x->snap, x->a->out, x->format, err, sizeof(err)))) {
+            protobuf_c_message_free_unpacked(m, NULL);
+            progress_clear(&x->bar);
+            fprintf(stderr, "error: cannot write the snapshot: %s\n", err);
+            return CLI_EXIT_FAILURE;
+        }
         if (!snapshot_add(&x->snap, r, err, sizeof(err))) {
             progress_clear(&x->bar);
             fprintf(stderr, "error: %s\n", err);
@@ -95,7 +97,7 @@ static int export_receive(struct export_run *x)
     progress_clear(&x->bar);
     if (st != VIGIL_END)
         return remote_report(x->o, x->c, st);
-    if (x->end == NULL || x->end->header == NULL) {
+    if (x->end == NULL || x->end->header == NULL || !x->began) {
         fprintf(stderr, "error: the export ended without its END record\n");
         return CLI_EXIT_CONNECT;
     }
@@ -129,7 +131,6 @@ static int export_done(struct export_run *x)
 static int export_run(struct export_run *x)
 {
     Vigil__V1__ExportRequest req = VIGIL__V1__EXPORT_REQUEST__INIT;
-    char err[600];
     int rc;
 
     if ((x->c = remote_connect(x->o, &rc)) == NULL)
@@ -138,11 +139,9 @@ static int export_run(struct export_run *x)
     req.version = x->a->version;
     if ((x->s = start(x->c, x->o, EXPORT_PATH, &req.base, true, &rc)) == NULL)
         return rc;
-    if (!snapshot_begin(&x->snap, x->a->out, x->format, err, sizeof(err)))
-        return export_fail(x, "cannot write the snapshot", err);
     progress_init(&x->bar, stderr, "exporting", 0);
     if ((rc = export_receive(x)) != CLI_EXIT_OK) {
-        fprintf(stderr, "nothing was written to %s\n", x->a->out);
+        fprintf(stderr, "nothing was changed in %s\n", x->a->out);
         return rc;
     }
     return export_done(x);
