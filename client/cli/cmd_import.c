@@ -396,6 +396,12 @@ static void send_all(struct run *run)
         }
     }
     progress_clear(&run->bar);
+    for (size_t i = 0; i < run->nrecs; i++) {
+        struct rec *rc = &run->recs[i];
+        if (rc->to_send && !rc->answered && rc->detail[0] == '\0')
+            snprintf(rc->detail, sizeof(rc->detail),
+                     "no result (run again: the same request is resent)");
+    }
 }
 
 /* ---- the end ---- */
