@@ -440,7 +440,8 @@ static ssize_t read_body(nghttp2_session *s, int32_t stream_id, uint8_t *buf, si
     }
     if (n > len)
         n = len;
-    memcpy(buf, c->out + c->out_off, n);
+    if (n > 0) /* none when a stream ends without messages (c->out may be NULL) */
+        memcpy(buf, c->out + c->out_off, n);
     c->out_off += n;
     if (c->out_off == c->out_len)
         c->out_off = c->out_len = 0;

@@ -469,6 +469,11 @@ Test(exchange, export_csv_and_jsonl_and_the_feed_after_it)
     char *last = h_strdupf("\n%s,revision_published,", cursor);
     expect_out(&r, last, "the feed ends at the snapshot's cursor");
     run_free(&r);
+    /* Nothing after the newest cursor: an empty stream, ended OK. */
+    r = CLI("partner", "changes", "--after", cursor);
+    expect_rc(&r, OK, "changes after the newest cursor");
+    cr_expect_eq(count_lines(r.out), 0, "nothing new:\n%s", r.out);
+    run_free(&r);
     /* What changes after the snapshot is exactly what follows its cursor. */
     r = CLI("central", "publish", "--cycle", CYCLE);
     expect_rc(&r, OK, "republish");
