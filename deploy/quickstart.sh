@@ -39,7 +39,8 @@ submitted, approved, closed and published in that order; 2005-2008 and
 2009-2012 stay as they are, for you to try the workflow (and vigil publish)
 on. It ends by printing the ranking of synthetic-2009-2012 (bands,
 movement, states not ranked), the sentence of the aggregates on services
-for victims (CA.1, CA.2) with its N, and `vigil verify` recomputing it.
+for victims (CA.1, CA.2) with its N, and `vigil verify` recomputing it;
+then, as the partner, `vigil export` of that cycle and the feed after it.
 Running it again reuses all of that and starts only what is not running; the
 workflow is idempotent: unchanged assessments are skipped, nothing doubles,
 and a published cycle is not published again (that would make version 2).
@@ -331,6 +332,21 @@ rankings_show() {
     echo "\$ vigil verify --cycle $cycle"
     VIGIL_CONFIG=$central "$VIGIL" verify --cycle "$cycle" ||
         die "vigil verify found the published ranking altered (exit $?)"
+    exchange_show "$cycle"
+}
+
+# What a partner gets: the published cycle as spreadsheet files, and the
+# feed position to follow from (README, "Partners: the gRPC exchange").
+exchange_show() {
+    local partner="$STATE/partner.conf" out="$STATE/export-$1" cursor
+    echo
+    echo "\$ vigil export --cycle $1 --format csv --out $out    # as a partner"
+    cursor=$(VIGIL_CONFIG=$partner "$VIGIL" export --cycle "$1" --format csv --out "$out" |
+        sed -n 's/^cursor: //p') || die "vigil export failed"
+    ls "$out"
+    echo "\$ vigil changes --after $cursor    # what changed since: nothing yet"
+    VIGIL_CONFIG=$partner "$VIGIL" changes --after "$cursor" || die "vigil changes failed"
+    echo "(the feed continues from $cursor; deploy/examples/partner_sync.py keeps a copy in sync)"
 }
 
 instructions() {

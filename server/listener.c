@@ -40,6 +40,15 @@ static void accept_cb(struct evconnlistener *evl, evutil_socket_t fd, struct soc
         return;
     }
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    /* A followed feed may stay silent for hours: let the kernel find a peer
+     * that vanished (no FIN, no RST) within about 90 s, so that its call, and
+     * the database connection the call holds, end. The kernel answers the
+     * probes itself, so a client that is merely slow to read is not cut. */
+    int idle = 60, interval = 10, count = 3;
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof(interval));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
     SSL *ssl = SSL_new(server_ssl_ctx(l->srv, l->is_public));
     if (ssl == NULL) {
         log_error("msg=\"cannot create TLS session\"");
