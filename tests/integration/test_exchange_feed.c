@@ -60,6 +60,26 @@ static bool ok(struct writer *w, struct h_rpc *r, const char *what)
     return good;
 }
 
+/* Review as central: approve (comment NULL) or unlock revision. */
+static bool review(struct writer *w, const char *cycle, const char *state,
+                   Vigil__V1__ReviewAction action, const char *comment, int revision)
+{
+    struct h_rpc r = {0};
+    Vigil__V1__ReviewRequest rv = VIGIL__V1__REVIEW_REQUEST__INIT;
+    char *id = NULL;
+    next_id(w, &id);
+    rv.request_id = id;
+    rv.state = (char *)state;
+    rv.cycle = (char *)cycle;
+    rv.action = action;
+    rv.comment = comment ? (char *)comment : "";
+    rv.revision = revision;
+    h_rank_call(&r, w->central, H_REVIEW, &rv.base);
+    free(id);
+    return ok(w, &r,
+              action == VIGIL__V1__REVIEW_ACTION__REVIEW_ACTION_UNLOCK ? "unlock" : "approve");
+}
+
 /* Submits a new revision of state in cycle on base and approves it. */
 static bool submit_approve(struct writer *w, const char *cycle, const char *state, int base)
 {
@@ -68,36 +88,14 @@ static bool submit_approve(struct writer *w, const char *cycle, const char *stat
     next_id(w, &s->request_id);
     h_rank_call(&r, w->regional, H_SUBMIT, &s->base);
     h_submit_free(s);
-    if (!ok(w, &r, "submit"))
-        return false;
-    Vigil__V1__ReviewRequest rv = VIGIL__V1__REVIEW_REQUEST__INIT;
-    char *id = NULL;
-    next_id(w, &id);
-    rv.request_id = id;
-    rv.state = (char *)state;
-    rv.cycle = (char *)cycle;
-    rv.action = VIGIL__V1__REVIEW_ACTION__REVIEW_ACTION_APPROVE;
-    rv.revision = base + 1;
-    h_rank_call(&r, w->central, H_REVIEW, &rv.base);
-    free(id);
-    return ok(w, &r, "approve");
+    return ok(w, &r, "submit") &&
+           review(w, cycle, state, VIGIL__V1__REVIEW_ACTION__REVIEW_ACTION_APPROVE, NULL, base + 1);
 }
 
 static bool unlock(struct writer *w, const char *cycle, const char *state, int revision)
 {
-    struct h_rpc r = {0};
-    Vigil__V1__ReviewRequest rv = VIGIL__V1__REVIEW_REQUEST__INIT;
-    char *id = NULL;
-    next_id(w, &id);
-    rv.request_id = id;
-    rv.state = (char *)state;
-    rv.cycle = (char *)cycle;
-    rv.action = VIGIL__V1__REVIEW_ACTION__REVIEW_ACTION_UNLOCK;
-    rv.comment = "feed test correction";
-    rv.revision = revision;
-    h_rank_call(&r, w->central, H_REVIEW, &rv.base);
-    free(id);
-    return ok(w, &r, "unlock");
+    return review(w, cycle, state, VIGIL__V1__REVIEW_ACTION__REVIEW_ACTION_UNLOCK,
+                  "feed test correction", revision);
 }
 
 /* Approver: its states in the open cycle, approved again and again. */

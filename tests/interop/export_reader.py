@@ -11,16 +11,12 @@ consumer, which the server must hold back by flow control, not buffer for.
 
 import argparse
 import importlib
-import os
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
 
-PROTOS = ["vigil/v1/catalog.proto", "vigil/v1/assessments.proto", "vigil/v1/rankings.proto",
-          "vigil/v1/exchange.proto"]
-DEFAULT_PROTO_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "proto")
+import vigil_protos
+
 
 
 def main(argv):
@@ -31,15 +27,12 @@ def main(argv):
     p.add_argument("--key", required=True)
     p.add_argument("--cycle", required=True)
     p.add_argument("--delay", type=float, default=0.0, help="seconds after each assessment")
-    p.add_argument("--proto-dir", default=DEFAULT_PROTO_DIR)
+    p.add_argument("--proto-dir", default=vigil_protos.DEFAULT_PROTO_DIR)
     a = p.parse_args(argv)
     import grpc
 
     with tempfile.TemporaryDirectory(prefix="vigil-export-") as out_dir:
-        protoc = shutil.which("protoc") or "/usr/bin/protoc"
-        subprocess.run([protoc, "--python_out=" + out_dir, "-I", a.proto_dir] + PROTOS,
-                       check=True)
-        sys.path.insert(0, out_dir)
+        vigil_protos.generate(a.proto_dir, out_dir, vigil_protos.EXCHANGE)
         ex = importlib.import_module("vigil.v1.exchange_pb2")
 
         def read(path):

@@ -11,22 +11,19 @@ received is appended to --out as one line "CURSOR KIND CYCLE VERSION STATE"
 It stops once the file --stop exists and, after that, a fresh subscription
 reports CAUGHT_UP: everything committed before that subscription started has
 then been delivered. Exit 0 then; 1 on an unexpected RPC error; 2 on usage.
-Message classes are generated at run time with protoc (as health_check.py).
+Message classes are generated at run time (vigil_protos.py).
 """
 
 import argparse
 import importlib
 import os
 import random
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
 
-PROTOS = ["vigil/v1/catalog.proto", "vigil/v1/assessments.proto", "vigil/v1/rankings.proto",
-          "vigil/v1/exchange.proto"]
-DEFAULT_PROTO_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "proto")
+import vigil_protos
+
 
 
 def parse_args(argv):
@@ -36,7 +33,7 @@ def parse_args(argv):
     p.add_argument("--cert")
     p.add_argument("--key")
     p.add_argument("--server-name", default="localhost")
-    p.add_argument("--proto-dir", default=DEFAULT_PROTO_DIR)
+    p.add_argument("--proto-dir", default=vigil_protos.DEFAULT_PROTO_DIR)
     p.add_argument("--out", required=True, help="file the received changes are appended to")
     p.add_argument("--stop", required=True, help="stop once this file exists and caught up")
     p.add_argument("--approvals", action="store_true", help="include_approvals (central)")
@@ -44,17 +41,6 @@ def parse_args(argv):
     p.add_argument("--max-run", type=int, default=25, help="most changes read per connection")
     p.add_argument("--deadline", type=float, default=240.0, help="give up after this, seconds")
     return p.parse_args(argv)
-
-
-def generate(proto_dir, out_dir):
-    protoc = shutil.which("protoc") or "/usr/bin/protoc"
-    cmd = [protoc, "--python_out=" + out_dir, "-I", proto_dir] + PROTOS
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if r.returncode != 0:
-        sys.stderr.write("protoc failed: %s\n%s" % (" ".join(cmd), r.stderr))
-        sys.exit(2)
-    sys.path.insert(0, out_dir)
-    return importlib.import_module("vigil.v1.exchange_pb2")
 
 
 def read(path):
@@ -68,7 +54,8 @@ def main(argv):
 
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory(prefix="vigil-feed-") as out_dir:
-        ex = generate(os.path.abspath(args.proto_dir), out_dir)
+        vigil_protos.generate(args.proto_dir, out_dir, vigil_protos.EXCHANGE)
+        ex = importlib.import_module("vigil.v1.exchange_pb2")
         creds = grpc.ssl_channel_credentials(
             root_certificates=read(args.ca),
             private_key=read(args.key) if args.key else None,

@@ -17,13 +17,13 @@ import argparse
 import importlib
 import importlib.util
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
 
+import vigil_protos
+
 PROTOS = ["grpc/health/v1/health.proto", "vigil/v1/offices.proto"]
-DEFAULT_PROTO_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "proto")
+DEFAULT_PROTO_DIR = vigil_protos.DEFAULT_PROTO_DIR
 
 
 def parse_args(argv):
@@ -46,13 +46,7 @@ def parse_args(argv):
 
 def generate(proto_dir, out_dir):
     """Runs protoc --python_out and imports the generated modules."""
-    protoc = shutil.which("protoc") or "/usr/bin/protoc"
-    cmd = [protoc, "--python_out=" + out_dir, "-I", proto_dir] + PROTOS
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if r.returncode != 0:
-        sys.stderr.write("protoc failed: %s\n%s" % (" ".join(cmd), r.stderr))
-        sys.exit(2)
-    sys.path.insert(0, out_dir)
+    vigil_protos.generate(proto_dir, out_dir, PROTOS)
     # The generated packages are grpc/health/v1 and vigil/v1; a package "grpc"
     # would clash with grpcio itself, so the health module is loaded from its file.
     spec = importlib.util.spec_from_file_location(
