@@ -157,3 +157,34 @@ int h_interop(const struct h_daemon *d, const char *who, bool public_listener,
     free(protos);
     return rc;
 }
+
+struct h_cli_run h_cli_run(const struct h_daemon *d, const char *who, const char *const *args)
+{
+    struct h_cli_run r;
+    r.rc = h_cli(d, who, false, args, &r.out, &r.err);
+    return r;
+}
+
+void h_cli_run_free(struct h_cli_run *r)
+{
+    free(r->out);
+    free(r->err);
+    *r = (struct h_cli_run){0};
+}
+
+void h_cli_expect_rc(const struct h_cli_run *r, int rc, const char *what)
+{
+    cr_assert_eq(r->rc, rc, "%s: exit %d, expected %d\nstdout:\n%s\nstderr:\n%s", what, r->rc, rc,
+                 r->out, r->err);
+}
+
+void h_cli_expect_out(const struct h_cli_run *r, const char *text, const char *what)
+{
+    cr_assert(strstr(r->out, text) != NULL, "%s: stdout lacks \"%s\":\n%s\nstderr:\n%s", what, text,
+              r->out, r->err);
+}
+
+void h_cli_expect_err(const struct h_cli_run *r, const char *text, const char *what)
+{
+    cr_assert(strstr(r->err, text) != NULL, "%s: stderr lacks \"%s\":\n%s", what, text, r->err);
+}

@@ -43,6 +43,21 @@ enum vigil_status h_client_try(const struct h_daemon *d, const char *who, bool p
 int h_cli(const struct h_daemon *d, const char *who, bool public_listener, const char *const args[],
           char **out, char **err);
 
+/* One run of the CLI (h_cli) as who on the mutual-TLS listener, and what it
+ * printed: free with h_cli_run_free. H_CLI(d, who, "arg", ...) passes the
+ * arguments inline. The expectations fail the test with both outputs. */
+struct h_cli_run {
+    int rc;
+    char *out;
+    char *err;
+};
+struct h_cli_run h_cli_run(const struct h_daemon *d, const char *who, const char *const *args);
+#define H_CLI(d, who, ...) h_cli_run(d, who, (const char *const[]){__VA_ARGS__, NULL})
+void h_cli_run_free(struct h_cli_run *r);
+void h_cli_expect_rc(const struct h_cli_run *r, int rc, const char *what);
+void h_cli_expect_out(const struct h_cli_run *r, const char *text, const char *what);
+void h_cli_expect_err(const struct h_cli_run *r, const char *text, const char *what);
+
 /* Runs tests/interop/health_check.py with /usr/bin/python3 against d as who
  * (NULL = no certificate, public_listener as above): Health/Check, and WhoAmI
  * when who is given. It prints "status=SERVING" and "office=NAME role=ROLE"

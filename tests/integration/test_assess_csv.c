@@ -275,40 +275,9 @@ static void out_save(struct out *o, const char *path)
     *o = (struct out){0};
 }
 
-/* ---- running the CLI ---- */
+/* ---- running the CLI (h_client.h) ---- */
 
-struct run {
-    int rc;
-    char *out;
-    char *err;
-};
-
-static void run_free(struct run *r)
-{
-    free(r->out);
-    free(r->err);
-    *r = (struct run){0};
-}
-
-/* vigil ARGS as who (h_cli: address, CA, certificate, server name). */
-static struct run cli_args(const char *who, const char *const *args)
-{
-    struct run r;
-    r.rc = h_cli(&d, who, false, args, &r.out, &r.err);
-    return r;
-}
-#define CLI(who, ...) cli_args(who, (const char *const[]){__VA_ARGS__, NULL})
-
-static void expect_rc(const struct run *r, int rc, const char *what)
-{
-    cr_assert_eq(r->rc, rc, "%s: exit %d, expected %d\nstdout:\n%s\nstderr:\n%s", what, r->rc, rc,
-                 r->out, r->err);
-}
-
-static void expect_err(const struct run *r, const char *text, const char *what)
-{
-    cr_assert(strstr(r->err, text) != NULL, "%s: stderr lacks \"%s\":\n%s", what, text, r->err);
-}
+#define CLI(who, ...) H_CLI(&d, who, __VA_ARGS__)
 
 /* The CSV of `vigil submit --format csv`: file,state,cycle,result,revision,
  * status,detail; fails unless state has result and (when revision > 0)
@@ -340,10 +309,10 @@ static void expect_result(const struct csv *c, const char *state, const char *re
 
 /* Runs `vigil submit FILE --format csv` as the regional office, asserts the
  * exit code and parses the result rows into *c. */
-static struct run submit(const char *file, int rc, struct csv *c, const char *what)
+static struct h_cli_run submit(const char *file, int rc, struct csv *c, const char *what)
 {
-    struct run r = CLI("regional", "submit", file, "--format", "csv");
-    expect_rc(&r, rc, what);
+    struct h_cli_run r = CLI("regional", "submit", file, "--format", "csv");
+    h_cli_expect_rc(&r, rc, what);
     csv_parse(r.out, c, what);
     expect_cells(
         &c->rec[0],
@@ -507,22 +476,22 @@ static void prepare_filled(const char *path, struct expected exp[NFILLS])
     char tpl[PATH_MAX];
     struct csv t;
     struct out o;
-    struct run r;
+    struct h_cli_run r;
 
     r = CLI("central", "office", "scope", "regional", "--region", "150", "--state", "CI",
             "--format", "csv");
-    expect_rc(&r, OK, "vigil office scope regional --region 150 --state CI");
-    run_free(&r);
+    h_cli_expect_rc(&r, OK, "vigil office scope regional --region 150 --state CI");
+    h_cli_run_free(&r);
 
     h_path(tpl, sizeof(tpl), dir, "template.csv");
     r = CLI("regional", "template", "--cycle", CYCLE, "--state", "FR", "--state", "DE", "--state",
             "CI", "--state", "IT", "--out", tpl);
-    expect_rc(&r, OK, "vigil template");
-    run_free(&r);
+    h_cli_expect_rc(&r, OK, "vigil template");
+    h_cli_run_free(&r);
     r = CLI("regional", "template", "--cycle", CYCLE, "--state", "FR", "--out", tpl);
-    expect_rc(&r, USAGE, "vigil template over an existing file");
-    expect_err(&r, "cannot create", "vigil template over an existing file");
-    run_free(&r);
+    h_cli_expect_rc(&r, USAGE, "vigil template over an existing file");
+    h_cli_expect_err(&r, "cannot create", "vigil template over an existing file");
+    h_cli_run_free(&r);
 
     char *text = h_read_file(tpl, NULL);
     cr_assert_not_null(text, "cannot read %s", tpl);
@@ -583,8 +552,8 @@ static char *expect_show(const struct expected *e)
     struct csv c;
 
     snprintf(what, sizeof(what), "vigil show %s --format csv", e->state);
-    struct run r = CLI("regional", "show", e->state, "--cycle", CYCLE, "--format", "csv");
-    expect_rc(&r, OK, what);
+    struct h_cli_run r = CLI("regional", "show", e->state, "--cycle", CYCLE, "--format", "csv");
+    h_cli_expect_rc(&r, OK, what);
     cr_assert_str_empty(r.err, "%s: stderr: %s", what, r.err);
     csv_parse(r.out, &c, what);
     expect_cells(&c.rec[0], submit_header, NSUBMIT, what);
@@ -607,16 +576,16 @@ Test(csv, round_trip_through_template_submit_and_show)
     h_path(path, sizeof(path), dir, "filled.csv");
     prepare_filled(path, exp);
 
-    struct run r = submit(path, OK, &res, "vigil submit filled.csv");
+    struct h_cli_run r = submit(path, OK, &res, "vigil submit filled.csv");
     cr_assert_eq(res.n, 1 + NFILLS, "one result row per state:\n%s", r.out);
     for (size_t s = 0; s < NFILLS; s++) {
         expect_result(&res, fills[s].state, "submitted", 1, "submitted", "vigil submit");
         cr_assert_eq(revisions_of(fills[s].state), 1);
     }
-    expect_err(&r, "4 submitted\n", "vigil submit");
+    h_cli_expect_err(&r, "4 submitted\n", "vigil submit");
     cr_assert_not(exists(path, ".pending"), "FILE.pending left behind");
     csv_free(&res);
-    run_free(&r);
+    h_cli_run_free(&r);
 
     for (size_t s = 0; s < NFILLS; s++)
         free(expect_show(&exp[s]));
@@ -640,10 +609,10 @@ Test(csv, round_trip_through_template_submit_and_show)
 
     /* The review queue names Côte d'Ivoire in full. */
     r = CLI("central", "queue", "--cycle", CYCLE, "--status", "submitted", "--format", "csv");
-    expect_rc(&r, OK, "vigil queue");
+    h_cli_expect_rc(&r, OK, "vigil queue");
     cr_assert(strstr(r.out, "\nCI,Côte d'Ivoire," CYCLE ",submitted,1,0,"),
               "vigil queue: no row for CI:\n%s", r.out);
-    run_free(&r);
+    h_cli_run_free(&r);
 }
 
 /* The same file again stores nothing; so does the output of show submitted
@@ -653,22 +622,22 @@ Test(csv, resubmitting_stores_nothing)
     struct expected exp[NFILLS];
     char path[PATH_MAX], again[PATH_MAX];
     struct csv res;
-    struct run r;
+    struct h_cli_run r;
 
     h_path(path, sizeof(path), dir, "filled.csv");
     prepare_filled(path, exp);
     r = submit(path, OK, &res, "first vigil submit");
     csv_free(&res);
-    run_free(&r);
+    h_cli_run_free(&r);
     char *before = h_db_query_value(&db, "SELECT count(*)::text FROM revision");
     char *audit_before = h_db_query_value(&db, "SELECT count(*)::text FROM audit");
 
     r = submit(path, OK, &res, "the same file again");
     for (size_t s = 0; s < NFILLS; s++)
         expect_result(&res, fills[s].state, "unchanged", 1, "submitted", "the same file again");
-    expect_err(&r, "0 submitted, 4 unchanged\n", "the same file again");
+    h_cli_expect_err(&r, "0 submitted, 4 unchanged\n", "the same file again");
     csv_free(&res);
-    run_free(&r);
+    h_cli_run_free(&r);
 
     /* show's CSV of every state, one after the other, as one file. */
     struct out o;
@@ -689,7 +658,7 @@ Test(csv, resubmitting_stores_nothing)
     for (size_t s = 0; s < NFILLS; s++)
         expect_result(&res, fills[s].state, "unchanged", 1, "submitted", "show's output");
     csv_free(&res);
-    run_free(&r);
+    h_cli_run_free(&r);
 
     char *after = h_db_query_value(&db, "SELECT count(*)::text FROM revision");
     char *audit_after = h_db_query_value(&db, "SELECT count(*)::text FROM audit");
@@ -699,14 +668,14 @@ Test(csv, resubmitting_stores_nothing)
     for (size_t s = 0; s < NFILLS; s++) {
         struct csv c;
         r = CLI("regional", "revisions", fills[s].state, "--cycle", CYCLE, "--format", "csv");
-        expect_rc(&r, OK, "vigil revisions");
+        h_cli_expect_rc(&r, OK, "vigil revisions");
         csv_parse(r.out, &c, "vigil revisions");
         cr_assert_eq(c.n, 2, "vigil revisions %s: one revision expected:\n%s", fills[s].state,
                      r.out);
         cr_assert_str_eq(c.rec[1].cell[column(&c, "revision")], "1");
         cr_assert_str_eq(c.rec[1].cell[column(&c, "office")], "regional");
         csv_free(&c);
-        run_free(&r);
+        h_cli_run_free(&r);
         cr_assert_eq(submits_of(fills[s].state), 1);
     }
     free(before);
@@ -726,11 +695,11 @@ Test(csv, unreachable_server_sends_nothing_and_keeps_nothing_pending)
 
     h_path(path, sizeof(path), dir, "down.csv");
     write_simple(path, states, 2);
-    struct run r = CLI("regional", "submit", path, "--address", NOWHERE);
-    expect_rc(&r, CONNECT, "vigil submit to nowhere");
-    expect_err(&r, "error: ", "vigil submit to nowhere");
+    struct h_cli_run r = CLI("regional", "submit", path, "--address", NOWHERE);
+    h_cli_expect_rc(&r, CONNECT, "vigil submit to nowhere");
+    h_cli_expect_err(&r, "error: ", "vigil submit to nowhere");
     cr_assert_not(exists(path, ".pending"), "a pending file although nothing was sent");
-    run_free(&r);
+    h_cli_run_free(&r);
     cr_assert_eq(sql_int("SELECT count(*) FROM assessment"), 0);
 
     r = submit(path, OK, &res, "vigil submit when the server is back");
@@ -739,7 +708,7 @@ Test(csv, unreachable_server_sends_nothing_and_keeps_nothing_pending)
     cr_assert_eq(revisions_of("ES"), 1);
     cr_assert_eq(revisions_of("PT"), 1);
     csv_free(&res);
-    run_free(&r);
+    h_cli_run_free(&r);
 }
 
 /* The value of "key": "..." in the pending file's JSON (written by jansson
@@ -784,7 +753,7 @@ Test(csv, interrupted_run_resends_the_same_requests)
     static const char *const states[] = {"ES", "PT"};
     char path[PATH_MAX], pending[PATH_MAX + 16], listen[128], address[80];
     struct csv res;
-    struct run r;
+    struct h_cli_run r;
 
     h_path(path, sizeof(path), dir, "cut.csv");
     snprintf(pending, sizeof(pending), "%s.pending", path);
@@ -792,12 +761,12 @@ Test(csv, interrupted_run_resends_the_same_requests)
 
     break_inserts(true);
     r = submit(path, RPC, &res, "vigil submit, cut");
-    expect_err(&r, "INTERNAL", "vigil submit, cut");
-    expect_err(&r, "0 submitted, 2 not sent\n", "vigil submit, cut");
+    h_cli_expect_err(&r, "INTERNAL", "vigil submit, cut");
+    h_cli_expect_err(&r, "0 submitted, 2 not sent\n", "vigil submit, cut");
     expect_result(&res, "ES", "not sent", 0, NULL, "vigil submit, cut");
     expect_result(&res, "PT", "not sent", 0, NULL, "vigil submit, cut");
     csv_free(&res);
-    run_free(&r);
+    h_cli_run_free(&r);
 
     char *saved = h_read_file(pending, NULL);
     cr_assert_not_null(saved, "no %s after an interrupted run", pending);
@@ -824,7 +793,7 @@ Test(csv, interrupted_run_resends_the_same_requests)
     expect_result(&res, "PT", "submitted", 1, "submitted", "again");
     cr_assert_neq(access(pending, F_OK), 0, "%s left behind", pending);
     csv_free(&res);
-    run_free(&r);
+    h_cli_run_free(&r);
     char *ids = submit_ids("ES");
     cr_assert_str_eq(ids, id, "ES was stored under request id(s) %s, not the pending %s", ids, id);
     free(ids);
@@ -840,7 +809,7 @@ Test(csv, interrupted_run_resends_the_same_requests)
     expect_result(&res, "PT", "unchanged", 1, "submitted", "answer lost");
     cr_assert_neq(access(pending, F_OK), 0, "%s left behind", pending);
     csv_free(&res);
-    run_free(&r);
+    h_cli_run_free(&r);
     ids = submit_ids("ES");
     cr_assert_str_eq(ids, id);
     free(ids);
@@ -855,7 +824,7 @@ Test(csv, interrupted_run_resends_the_same_requests)
     expect_result(&res, "ES", "unchanged", 1, "submitted", "new address");
     expect_result(&res, "PT", "unchanged", 1, "submitted", "new address");
     csv_free(&res);
-    run_free(&r);
+    h_cli_run_free(&r);
     cr_assert_eq(revisions_of("ES"), 1);
     cr_assert_eq(revisions_of("PT"), 1);
     cr_assert_eq(submits_of("ES"), 1);
@@ -876,7 +845,7 @@ Test(csv, pending_entry_of_another_address_spelling)
     static const char *const states[] = {"ES"};
     char path[PATH_MAX], alias[80];
     struct csv res;
-    struct run r;
+    struct h_cli_run r;
 
     h_path(path, sizeof(path), dir, "alias.csv");
     write_simple(path, states, 1);
@@ -885,18 +854,18 @@ Test(csv, pending_entry_of_another_address_spelling)
     break_inserts(true);
     r = submit(path, RPC, &res, "vigil submit, cut");
     csv_free(&res);
-    run_free(&r);
+    h_cli_run_free(&r);
     break_inserts(false);
 
     r = CLI("regional", "submit", path, "--address", alias);
-    expect_rc(&r, OK, "vigil submit --address localhost:PORT");
-    run_free(&r);
+    h_cli_expect_rc(&r, OK, "vigil submit --address localhost:PORT");
+    h_cli_run_free(&r);
     cr_assert_eq(revisions_of("ES"), 1);
 
     r = submit(path, OK, &res, "vigil submit --address 127.0.0.1:PORT");
     expect_result(&res, "ES", "unchanged", 1, "submitted", "127.0.0.1 again");
     csv_free(&res);
-    run_free(&r);
+    h_cli_run_free(&r);
 }
 
 /* ---- the row error report ---- */
@@ -971,12 +940,12 @@ Test(csv, row_errors_name_file_line_and_field)
     out_save(&o, path);
 
     struct csv res;
-    struct run r = submit(path, USAGE, &res, "vigil submit errors.csv");
+    struct h_cli_run r = submit(path, USAGE, &res, "vigil submit errors.csv");
     expect_result(&res, "NL", "submitted", 1, "submitted", "errors.csv");
     for (size_t c = 1; c < NCASES; c++)
         expect_result(&res, cases[c].state, c + 1 == NCASES ? "refused" : "invalid", 0, NULL,
                       "errors.csv");
-    expect_err(&r, "1 submitted, 5 invalid, 1 refused\n", "errors.csv");
+    h_cli_expect_err(&r, "1 submitted, 5 invalid, 1 refused\n", "errors.csv");
 
     /* Exactly the expected lines, in line order, each "FILE:LINE: field: ...". */
     size_t seen = 0;
@@ -1001,7 +970,7 @@ Test(csv, row_errors_name_file_line_and_field)
     cr_assert_eq(seen, nwant, "%zu report lines, expected %zu:\n%s", seen, nwant, r.err);
     free(prefix);
     csv_free(&res);
-    run_free(&r);
+    h_cli_run_free(&r);
 
     cr_assert_eq(revisions_of("NL"), 1);
     cr_assert_eq(sql_int("SELECT count(*) FROM assessment"), 1, "only NL has an assessment");
@@ -1014,11 +983,11 @@ Test(csv, row_errors_name_file_line_and_field)
  * states, comma-separated ("" for none); malloc'd. */
 static char *queue_states(const char *who, const char *status)
 {
-    struct run r = CLI(who, "queue", "--cycle", CYCLE, "--status", status, "--format", "csv");
+    struct h_cli_run r = CLI(who, "queue", "--cycle", CYCLE, "--status", status, "--format", "csv");
     struct csv c;
     char *list = strdup("");
 
-    expect_rc(&r, OK, "vigil queue");
+    h_cli_expect_rc(&r, OK, "vigil queue");
     csv_parse(r.out, &c, "vigil queue");
     expect_cells(&c.rec[0],
                  (const char *const[]){"state", "state_name", "cycle", "status", "latest_revision",
@@ -1031,7 +1000,7 @@ static char *queue_states(const char *who, const char *status)
         list = grown;
     }
     csv_free(&c);
-    run_free(&r);
+    h_cli_run_free(&r);
     return list;
 }
 
@@ -1059,7 +1028,7 @@ Test(csv, review_flow)
     static const char *const states[] = {"FR", "DE"}, *const drafts[] = {"IT"};
     char path[PATH_MAX], draft[PATH_MAX];
     struct csv res;
-    struct run r;
+    struct h_cli_run r;
     char *list;
 
     h_path(path, sizeof(path), dir, "review.csv");
@@ -1068,12 +1037,12 @@ Test(csv, review_flow)
     write_simple(draft, drafts, 1);
     r = submit(path, OK, &res, "vigil submit");
     csv_free(&res);
-    run_free(&r);
+    h_cli_run_free(&r);
     r = CLI("regional", "submit", draft, "--draft", "--format", "csv");
-    expect_rc(&r, OK, "vigil submit --draft");
+    h_cli_expect_rc(&r, OK, "vigil submit --draft");
     cr_assert(strstr(r.out, ",IT," CYCLE ",submitted,1,draft,"), "vigil submit --draft:\n%s",
               r.out);
-    run_free(&r);
+    h_cli_run_free(&r);
 
     /* France and Germany by name; the draft is not waiting for review. */
     cr_assert_str_eq(list = queue_states("central", "submitted"), "FR,DE");
@@ -1084,22 +1053,22 @@ Test(csv, review_flow)
     free(list);
 
     r = CLI("regional", "approve", "FR", "--cycle", CYCLE);
-    expect_rc(&r, RPC, "vigil approve as regional");
-    expect_err(&r, "PERMISSION_DENIED", "vigil approve as regional");
-    run_free(&r);
+    h_cli_expect_rc(&r, RPC, "vigil approve as regional");
+    h_cli_expect_err(&r, "PERMISSION_DENIED", "vigil approve as regional");
+    h_cli_run_free(&r);
 
     r = CLI("central", "return", "FR", "--cycle", CYCLE);
-    expect_rc(&r, USAGE, "vigil return without --comment");
-    expect_err(&r, "--comment TEXT is required", "vigil return without --comment");
-    run_free(&r);
+    h_cli_expect_rc(&r, USAGE, "vigil return without --comment");
+    h_cli_expect_err(&r, "--comment TEXT is required", "vigil return without --comment");
+    h_cli_run_free(&r);
     r = CLI("central", "return", "FR", "--cycle", CYCLE, "--comment", "   ");
-    expect_rc(&r, RPC, "vigil return --comment blank");
-    expect_err(&r, "FAILED_PRECONDITION", "vigil return --comment blank");
-    expect_err(&r, "comment", "vigil return --comment blank");
-    run_free(&r);
+    h_cli_expect_rc(&r, RPC, "vigil return --comment blank");
+    h_cli_expect_err(&r, "FAILED_PRECONDITION", "vigil return --comment blank");
+    h_cli_expect_err(&r, "comment", "vigil return --comment blank");
+    h_cli_run_free(&r);
 
     r = CLI("central", "approve", "FR", "DE", "--cycle", CYCLE, "--format", "csv");
-    expect_rc(&r, OK, "vigil approve FR DE");
+    h_cli_expect_rc(&r, OK, "vigil approve FR DE");
     csv_parse(r.out, &res, "vigil approve");
     cr_assert_eq(res.n, 3, "vigil approve:\n%s", r.out);
     expect_cells(&res.rec[1],
@@ -1109,7 +1078,7 @@ Test(csv, review_flow)
                  (const char *const[]){"DE", CYCLE, "approve", "1", "done", "approved", "1"}, 7,
                  "vigil approve DE");
     csv_free(&res);
-    run_free(&r);
+    h_cli_run_free(&r);
 
     cr_assert_str_eq(list = queue_states("central", "submitted"), "");
     free(list);
@@ -1118,12 +1087,12 @@ Test(csv, review_flow)
 
     /* Approving again is reported as already done, not refused. */
     r = CLI("central", "approve", "FR", "--cycle", CYCLE, "--format", "csv");
-    expect_rc(&r, OK, "vigil approve FR again");
+    h_cli_expect_rc(&r, OK, "vigil approve FR again");
     cr_assert(strstr(r.out, "FR," CYCLE ",approve,1,already,approved,1"), "%s", r.out);
-    run_free(&r);
+    h_cli_run_free(&r);
 
     r = CLI("central", "audit", "--limit", "1000", "--format", "csv");
-    expect_rc(&r, OK, "vigil audit");
+    h_cli_expect_rc(&r, OK, "vigil audit");
     csv_parse(r.out, &res, "vigil audit");
     cr_assert(audited(&res, "regional", "assessment.submit", "FR/" CYCLE "#1"), "%s", r.out);
     cr_assert(audited(&res, "regional", "assessment.submit", "DE/" CYCLE "#1"), "%s", r.out);
@@ -1132,11 +1101,11 @@ Test(csv, review_flow)
     cr_assert(audited(&res, "central", "assessment.approve", "DE/" CYCLE "#1"), "%s", r.out);
     cr_assert_null(strstr(r.out, "assessment.return"), "a refused return was audited:\n%s", r.out);
     csv_free(&res);
-    run_free(&r);
+    h_cli_run_free(&r);
     cr_assert_eq(sql_int("SELECT count(*) FROM audit WHERE action = 'assessment.approve'"), 2);
 
     r = CLI("regional", "audit", "--format", "csv");
-    expect_rc(&r, RPC, "vigil audit as regional");
-    expect_err(&r, "PERMISSION_DENIED", "vigil audit as regional");
-    run_free(&r);
+    h_cli_expect_rc(&r, RPC, "vigil audit as regional");
+    h_cli_expect_err(&r, "PERMISSION_DENIED", "vigil audit as regional");
+    h_cli_run_free(&r);
 }

@@ -33,22 +33,10 @@ static void stop(void)
     h_db_drop(&db);
 }
 
-/* One run of the CLI and what it printed. */
-struct run {
-    int rc;
-    char *out;
-    char *err;
-};
-
-static void run_free(struct run *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
 /* Fails the test unless the run exited with rc and printed the given texts
  * (NULL: not checked) on stdout and stderr. */
-static void expect(const struct run *r, const char *what, int rc, const char *out, const char *err)
+static void expect(const struct h_cli_run *r, const char *what, int rc, const char *out,
+                   const char *err)
 {
     cr_assert_eq(r->rc, rc, "%s: exit %d, expected %d\nstdout: %s\nstderr: %s", what, r->rc, rc,
                  r->out, r->err);
@@ -88,7 +76,7 @@ static char *expand(const char *text, const char *dir)
 /* Runs vigil ARGS with no settings at all but env (KEY=VALUE entries, NULL
  * padded; templates as for expand): VIGIL_* removed, HOME and XDG_CONFIG_HOME
  * an empty directory unless env sets them. Unlike h_cli it adds no flags. */
-static struct run cli_bare(const char *const *args, const char *const *env, const char *dir)
+static struct h_cli_run cli_bare(const char *const *args, const char *const *env, const char *dir)
 {
     static const char *const cleared[] = {
         "VIGIL_ADDRESS", "VIGIL_CA",         "VIGIL_CERT",   "VIGIL_KEY",     "VIGIL_SERVER_NAME",
@@ -99,7 +87,7 @@ static struct run cli_bare(const char *const *args, const char *const *env, cons
     const char *envp[MAX_ARGS + 16];
     char *owned[2 * MAX_ARGS + 2];
     size_t n = 0, e = 0, o = 0;
-    struct run r;
+    struct h_cli_run r;
 
     if (home[0] == '\0')
         h_workdir(home, "clihome");
@@ -129,9 +117,9 @@ static struct run cli_bare(const char *const *args, const char *const *env, cons
 }
 
 /* h_cli (address, CA, certificate of who, server name as flags). */
-static struct run cli(const char *who, bool public_listener, const char *const *args)
+static struct h_cli_run cli(const char *who, bool public_listener, const char *const *args)
 {
-    struct run r;
+    struct h_cli_run r;
     r.rc = h_cli(&d, who, public_listener, args, &r.out, &r.err);
     return r;
 }
@@ -183,9 +171,9 @@ Test(cli, exit_codes_and_messages)
         snprintf(what + strlen(what), sizeof(what) - strlen(what), " (as %s%s)",
                  cases[i].who ? cases[i].who : "no certificate",
                  cases[i].public_listener ? ", public listener" : "");
-        struct run r = cli(cases[i].who, cases[i].public_listener, cases[i].args);
+        struct h_cli_run r = cli(cases[i].who, cases[i].public_listener, cases[i].args);
         expect(&r, what, cases[i].rc, cases[i].out, cases[i].err);
-        run_free(&r);
+        h_cli_run_free(&r);
     }
 }
 
@@ -295,11 +283,11 @@ Test(cli, whoami_in_every_format_matches_the_database)
         cr_assert_eq(strlen(want.value[5]), 64);
         for (size_t f = 0; f < sizeof(formats) / sizeof(formats[0]); f++) {
             const char *args[] = {"whoami", "--format", formats[f].format, NULL};
-            struct run r = cli(offices[i], false, args);
+            struct h_cli_run r = cli(offices[i], false, args);
             expect(&r, formats[f].format, OK, NULL, NULL);
             cr_assert_str_eq(r.err, "", "%s", r.err);
             formats[f].check(r.out, &want);
-            run_free(&r);
+            h_cli_run_free(&r);
         }
         for (size_t c = 0; c < NCOLS; c++)
             free(want.value[c]);
@@ -307,21 +295,21 @@ Test(cli, whoami_in_every_format_matches_the_database)
     /* The region of a regional office, spelled out: the query above could
      * hide a swapped column. */
     const char *args[] = {"whoami", "--format", "csv", NULL};
-    struct run r = cli("regional", false, args);
+    struct h_cli_run r = cli("regional", false, args);
     expect(&r, "regional", OK, ",regional,regional,150,true,", NULL);
-    run_free(&r);
+    h_cli_run_free(&r);
 }
 
 Test(cli, disabled_office_is_unauthenticated)
 {
     h_db_exec(&db, "UPDATE office SET active = false WHERE name = 'partner'");
     const char *args[] = {"whoami", NULL};
-    struct run r = cli("partner", false, args);
+    struct h_cli_run r = cli("partner", false, args);
     expect(&r, "whoami as disabled partner", RPC, NULL, "error: UNAUTHENTICATED: ");
-    run_free(&r);
+    h_cli_run_free(&r);
     r = cli("central", false, args);
     expect(&r, "whoami as central", OK, "central", NULL);
-    run_free(&r);
+    h_cli_run_free(&r);
 }
 
 /* Holds an exclusive lock on the office table in an open transaction, so
@@ -341,7 +329,7 @@ Test(cli, deadline_exceeded_exits_5)
     PGconn *lock = lock_offices();
     const char *args[] = {"--timeout", "300", "whoami", NULL};
     long long t0 = h_now_ms();
-    struct run r = cli("central", false, args);
+    struct h_cli_run r = cli("central", false, args);
     long long took = h_now_ms() - t0;
     PQclear(PQexec(lock, "ROLLBACK"));
     PQfinish(lock);
@@ -352,7 +340,7 @@ Test(cli, deadline_exceeded_exits_5)
                   strstr(r.err, "error: DEADLINE_EXCEEDED: "),
               "%s", r.err);
     cr_assert_lt(took, 3000, "a 300 ms deadline took %lld ms", took);
-    run_free(&r);
+    h_cli_run_free(&r);
 }
 
 Test(cli, health_not_serving_exits_6)
@@ -361,9 +349,9 @@ Test(cli, health_not_serving_exits_6)
      * record gone the schema looks incomplete. */
     h_db_exec(&db, "DELETE FROM vigil_migration");
     const char *args[] = {"health", NULL};
-    struct run r = cli("central", false, args);
+    struct h_cli_run r = cli("central", false, args);
     expect(&r, "health", NOT_SERVING, "NOT_SERVING\n", NULL);
-    run_free(&r);
+    h_cli_run_free(&r);
 }
 
 /* Settings from the environment and config files, with flags on top.
@@ -551,13 +539,13 @@ Test(cli, settings_precedence)
         args[a++] = "whoami";
         args[a++] = "--format";
         args[a++] = "csv";
-        struct run r = cli_bare(args, env, dir);
+        struct h_cli_run r = cli_bare(args, env, dir);
         char *out = cases[i].out ? expand(cases[i].out, dir) : NULL;
         char *err = cases[i].err ? expand(cases[i].err, dir) : NULL;
         expect(&r, cases[i].name, cases[i].rc, out, err);
         free(out);
         free(err);
-        run_free(&r);
+        h_cli_run_free(&r);
     }
 }
 
@@ -569,21 +557,21 @@ Test(cli_offline, nothing_listening_exits_3_naming_the_address)
                           "--cert",    "@CERTS@/central.crt",
                           "--key",     "@CERTS@/central.key",
                           "whoami",    NULL};
-    struct run r = cli_bare(args, NULL, "");
+    struct h_cli_run r = cli_bare(args, NULL, "");
     expect(&r, "whoami at " NOWHERE, CONNECT, NULL,
            "is vigild listening at " NOWHERE " (from --address)");
     cr_assert_str_eq(r.out, "");
-    run_free(&r);
+    h_cli_run_free(&r);
 }
 
 Test(cli_offline, unreadable_certificate_names_the_file_and_its_origin)
 {
     const char *args[] = {"--address", NOWHERE, "--cert", "/nonexistent/me.crt", "health", NULL};
-    struct run r = cli_bare(args, NULL, "");
+    struct h_cli_run r = cli_bare(args, NULL, "");
     expect(&r, "health with a missing certificate", CONNECT, NULL,
            "cannot read certificate /nonexistent/me.crt");
     expect(&r, "health with a missing certificate", CONNECT, NULL, "(from --cert)");
-    run_free(&r);
+    h_cli_run_free(&r);
 }
 
 Test(cli_offline, version_and_help_need_no_settings)
@@ -604,9 +592,9 @@ Test(cli_offline, version_and_help_need_no_settings)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const char *const env[] = {cases[i].broken_config ? "VIGIL_CONFIG=/nonexistent" : NULL,
                                    NULL};
-        struct run r = cli_bare(cases[i].args, env, "");
+        struct h_cli_run r = cli_bare(cases[i].args, env, "");
         expect(&r, cases[i].args[0], OK, cases[i].out, NULL);
         cr_assert_str_eq(r.err, "", "%s", r.err);
-        run_free(&r);
+        h_cli_run_free(&r);
     }
 }

@@ -50,45 +50,9 @@ static void teardown(void)
 
 TestSuite(exchange, .init = setup, .fini = teardown, .timeout = 120);
 
-/* ---- running the CLI ---- */
+/* ---- running the CLI (h_client.h) ---- */
 
-struct run {
-    int rc;
-    char *out;
-    char *err;
-};
-
-static void run_free(struct run *r)
-{
-    free(r->out);
-    free(r->err);
-    *r = (struct run){0};
-}
-
-static struct run cli_args(const char *who, const char *const *args)
-{
-    struct run r;
-    r.rc = h_cli(&d, who, false, args, &r.out, &r.err);
-    return r;
-}
-#define CLI(who, ...) cli_args(who, (const char *const[]){__VA_ARGS__, NULL})
-
-static void expect_rc(const struct run *r, int rc, const char *what)
-{
-    cr_assert_eq(r->rc, rc, "%s: exit %d, expected %d\nstdout:\n%s\nstderr:\n%s", what, r->rc, rc,
-                 r->out, r->err);
-}
-
-static void expect_out(const struct run *r, const char *text, const char *what)
-{
-    cr_assert(strstr(r->out, text) != NULL, "%s: stdout lacks \"%s\":\n%s\nstderr:\n%s", what, text,
-              r->out, r->err);
-}
-
-static void expect_err(const struct run *r, const char *text, const char *what)
-{
-    cr_assert(strstr(r->err, text) != NULL, "%s: stderr lacks \"%s\":\n%s", what, text, r->err);
-}
+#define CLI(who, ...) H_CLI(&d, who, __VA_ARGS__)
 
 /* ---- the database ---- */
 
@@ -184,11 +148,11 @@ static char *row_of(const char *file, const struct state *st, const char *result
     return h_strdupf("%s:%d,%s,%s,%s", file, st->line, st->code, CYCLE, result);
 }
 
-static void expect_row(const struct run *r, const char *file, const struct state *st,
+static void expect_row(const struct h_cli_run *r, const char *file, const struct state *st,
                        const char *result, const char *what)
 {
     char *row = row_of(file, st, result);
-    expect_out(r, row, what);
+    h_cli_expect_out(r, row, what);
     free(row);
 }
 
@@ -204,8 +168,8 @@ Test(exchange, import_stores_the_good_records_and_reports_the_bad_ones)
     char *file = h_strdupf("%s/mixed.csv", dir);
     write_file(file, st, 5);
 
-    struct run r = CLI("regional", "import", file, "--format", "csv");
-    expect_rc(&r, RPC, "import");
+    struct h_cli_run r = CLI("regional", "import", file, "--format", "csv");
+    h_cli_expect_rc(&r, RPC, "import");
     expect_row(&r, file, &st[0], "stored,1,submitted", "DE");
     expect_row(&r, file, &st[4], "stored,1,submitted", "SE");
     expect_row(&r, file, &st[1], "refused,,,\"INVALID_ARGUMENT: entries[9].justification", "FR");
@@ -218,11 +182,11 @@ Test(exchange, import_stores_the_good_records_and_reports_the_bad_ones)
     char *at = h_strdupf("(at %s:%d: justification)", file, st[1].bad_line);
     char *xx = h_strdupf("%s:%d: XX %s: INVALID_ARGUMENT: state: ", file, st[2].line, CYCLE);
     char *th = h_strdupf("%s:%d: TH %s: PERMISSION_DENIED: state: ", file, st[3].line, CYCLE);
-    expect_err(&r, fr, "FR reported");
-    expect_err(&r, at, "FR's entry located");
-    expect_err(&r, xx, "XX reported");
-    expect_err(&r, th, "TH reported");
-    expect_err(&r, "2 stored, 3 refused", "summary");
+    h_cli_expect_err(&r, fr, "FR reported");
+    h_cli_expect_err(&r, at, "FR's entry located");
+    h_cli_expect_err(&r, xx, "XX reported");
+    h_cli_expect_err(&r, th, "TH reported");
+    h_cli_expect_err(&r, "2 stored, 3 refused", "summary");
     cr_expect_eq(revisions_of("DE"), 1);
     cr_expect_eq(revisions_of("SE"), 1);
     cr_expect_eq(revisions_of("FR"), 0, "nothing of a refused record is stored");
@@ -232,22 +196,22 @@ Test(exchange, import_stores_the_good_records_and_reports_the_bad_ones)
     cr_assert_not_null(kept, "no %s", pending);
     cr_expect(strstr(kept, "\"DE\"") && strstr(kept, "\"SE\""), "stored ids kept:\n%s", kept);
     cr_expect(!strstr(kept, "\"FR\"") && !strstr(kept, "\"TH\""), "refused ids dropped:\n%s", kept);
-    run_free(&r);
+    h_cli_run_free(&r);
 
     /* The same file again: the same requests, answered as the first time. */
     char *before = db_fingerprint();
     r = CLI("regional", "import", file, "--format", "csv");
-    expect_rc(&r, RPC, "import again");
+    h_cli_expect_rc(&r, RPC, "import again");
     expect_row(&r, file, &st[0], "stored,1,submitted,replayed", "DE again");
     expect_row(&r, file, &st[4], "stored,1,submitted,replayed", "SE again");
-    expect_err(&r, "2 stored, 3 refused; 2 replayed", "summary again");
+    h_cli_expect_err(&r, "2 stored, 3 refused; 2 replayed", "summary again");
     char *after = db_fingerprint();
     cr_expect_str_eq(after, before,
                      "a re-import stores nothing (revisions/assessments/"
                      "requests/audit)");
     char *kept2 = h_read_file(pending, NULL);
     cr_expect_str_eq(kept2, kept, "the same request ids");
-    run_free(&r);
+    h_cli_run_free(&r);
     free(kept2);
     free(before);
     free(after);
@@ -268,23 +232,23 @@ Test(exchange, dry_run_stores_nothing)
     write_file(file, st, 2);
 
     char *before = db_fingerprint();
-    struct run r = CLI("regional", "import", file, "--dry-run", "--format", "csv");
-    expect_rc(&r, RPC, "dry run");
+    struct h_cli_run r = CLI("regional", "import", file, "--dry-run", "--format", "csv");
+    h_cli_expect_rc(&r, RPC, "dry run");
     expect_row(&r, file, &st[0], "valid,1,submitted", "PL");
     expect_row(&r, file, &st[1], "refused,,,\"INVALID_ARGUMENT: entries[9].justification", "NL");
-    expect_err(&r, "1 valid, 1 refused (dry run: nothing stored)", "summary");
+    h_cli_expect_err(&r, "1 valid, 1 refused (dry run: nothing stored)", "summary");
     char *after = db_fingerprint();
     cr_expect_str_eq(after, before, "a dry run stores nothing");
     cr_expect(access(pending, F_OK) != 0, "a dry run leaves no pending file");
-    run_free(&r);
+    h_cli_run_free(&r);
     free(after);
 
     r = CLI("regional", "import", file, "--format", "csv");
-    expect_rc(&r, RPC, "import for real");
+    h_cli_expect_rc(&r, RPC, "import for real");
     expect_row(&r, file, &st[0], "stored,1,submitted", "PL stored");
     cr_expect_eq(revisions_of("PL"), 1);
     cr_expect_eq(revisions_of("NL"), 0);
-    run_free(&r);
+    h_cli_run_free(&r);
     free(before);
     free(pending);
     free(file);
@@ -296,34 +260,34 @@ Test(exchange, a_partner_without_scope_is_refused_record_by_record)
     char *file = h_strdupf("%s/partner.csv", dir);
     write_file(file, st, 2);
 
-    struct run r = CLI("partner", "import", file, "--format", "csv");
-    expect_rc(&r, RPC, "partner import");
+    struct h_cli_run r = CLI("partner", "import", file, "--format", "csv");
+    h_cli_expect_rc(&r, RPC, "partner import");
     expect_row(&r, file, &st[0], "refused,,,", "DE");
     expect_row(&r, file, &st[1], "refused,,,", "FR");
-    expect_err(&r, ": DE 2009-2012: PERMISSION_DENIED: ", "DE reported");
-    expect_err(&r, "new records are sent as first revisions", "List refused: base 0");
-    expect_err(&r, "0 stored, 2 refused", "summary");
+    h_cli_expect_err(&r, ": DE 2009-2012: PERMISSION_DENIED: ", "DE reported");
+    h_cli_expect_err(&r, "new records are sent as first revisions", "List refused: base 0");
+    h_cli_expect_err(&r, "0 stored, 2 refused", "summary");
     cr_expect_eq(sql_int("SELECT count(*) FROM revision"), 0);
-    run_free(&r);
+    h_cli_run_free(&r);
     free(file);
 }
 
 Test(exchange, usage)
 {
-    struct run r = CLI("partner", "export", "--cycle", CYCLE);
-    expect_rc(&r, USAGE, "export without --out");
-    run_free(&r);
+    struct h_cli_run r = CLI("partner", "export", "--cycle", CYCLE);
+    h_cli_expect_rc(&r, USAGE, "export without --out");
+    h_cli_run_free(&r);
     r = CLI("partner", "export", "--cycle", CYCLE, "--out", dir, "--format", "xlsx");
-    expect_rc(&r, USAGE, "export --format xlsx");
-    expect_err(&r, "not csv or jsonl", "format named");
-    run_free(&r);
+    h_cli_expect_rc(&r, USAGE, "export --format xlsx");
+    h_cli_expect_err(&r, "not csv or jsonl", "format named");
+    h_cli_run_free(&r);
     r = CLI("regional", "import");
-    expect_rc(&r, USAGE, "import without a file");
-    run_free(&r);
+    h_cli_expect_rc(&r, USAGE, "import without a file");
+    h_cli_run_free(&r);
     r = CLI("regional", "changes", "--help");
-    expect_rc(&r, OK, "changes --help");
-    expect_out(&r, "--follow", "help lists --follow");
-    run_free(&r);
+    h_cli_expect_rc(&r, OK, "changes --help");
+    h_cli_expect_out(&r, "--follow", "help lists --follow");
+    h_cli_run_free(&r);
 }
 
 /* ---- export and the feed ---- */
@@ -367,7 +331,7 @@ static void expect_no_stage(void)
 }
 
 /* The cursor of "cursor: C" on stdout, malloc'd. */
-static char *printed_cursor(const struct run *r)
+static char *printed_cursor(const struct h_cli_run *r)
 {
     const char *p = strstr(r->out, "cursor: ");
     cr_assert_not_null(p, "no cursor printed:\n%s", r->out);
@@ -382,18 +346,18 @@ static void publish_three(void)
     char *file = h_strdupf("%s/three.csv", dir);
     write_file(file, st, 3);
 
-    struct run r = CLI("regional", "import", file);
-    expect_rc(&r, OK, "import");
-    run_free(&r);
+    struct h_cli_run r = CLI("regional", "import", file);
+    h_cli_expect_rc(&r, OK, "import");
+    h_cli_run_free(&r);
     r = CLI("central", "approve", "DE", "FR", "PL", "--cycle", CYCLE);
-    expect_rc(&r, OK, "approve");
-    run_free(&r);
+    h_cli_expect_rc(&r, OK, "approve");
+    h_cli_run_free(&r);
     r = CLI("central", "cycle", "close", CYCLE);
-    expect_rc(&r, OK, "close");
-    run_free(&r);
+    h_cli_expect_rc(&r, OK, "close");
+    h_cli_run_free(&r);
     r = CLI("central", "publish", "--cycle", CYCLE);
-    expect_rc(&r, OK, "publish");
-    run_free(&r);
+    h_cli_expect_rc(&r, OK, "publish");
+    h_cli_run_free(&r);
     free(file);
 }
 
@@ -402,14 +366,14 @@ Test(exchange, export_csv_and_jsonl_and_the_feed_after_it)
     char *out = h_strdupf("%s/snap", dir);
 
     publish_three();
-    struct run r = CLI("partner", "export", "--cycle", CYCLE, "--out", out);
-    expect_rc(&r, OK, "export csv");
-    expect_out(&r, "hint: the feed continues from this snapshot: vigil changes --after ",
-               "the hint");
-    expect_err(&r, "3 assessments, 3 evidence items", "summary line");
+    struct h_cli_run r = CLI("partner", "export", "--cycle", CYCLE, "--out", out);
+    h_cli_expect_rc(&r, OK, "export csv");
+    h_cli_expect_out(&r, "hint: the feed continues from this snapshot: vigil changes --after ",
+                     "the hint");
+    h_cli_expect_err(&r, "3 assessments, 3 evidence items", "summary line");
     char *cursor = printed_cursor(&r);
     cr_expect(cursor[0] == 'c', "cursor %s", cursor);
-    run_free(&r);
+    h_cli_run_free(&r);
     expect_no_stage();
 
     char *t = snap_file("snapshot.json");
@@ -448,8 +412,8 @@ Test(exchange, export_csv_and_jsonl_and_the_feed_after_it)
     cr_expect(snap_has("aggregates.csv") && snap_has("methodology.json"));
 
     r = CLI("partner", "export", "--cycle", CYCLE, "--out", out, "--format", "jsonl");
-    expect_rc(&r, OK, "export jsonl");
-    run_free(&r);
+    h_cli_expect_rc(&r, OK, "export jsonl");
+    h_cli_run_free(&r);
     expect_no_stage();
     t = snap_file("assessments.jsonl");
     cr_expect_eq(count_lines(t), 3, "one line per state");
@@ -462,38 +426,38 @@ Test(exchange, export_csv_and_jsonl_and_the_feed_after_it)
 
     /* The feed: a publication and its three revisions, ending at the cursor. */
     r = CLI("partner", "changes", "--format", "csv");
-    expect_rc(&r, OK, "changes");
+    h_cli_expect_rc(&r, OK, "changes");
     cr_expect_eq(count_lines(r.out), 1 + 4, "header, published, three revisions:\n%s", r.out);
-    expect_out(&r, ",published,", "the publication");
-    expect_out(&r, ",revision_published,", "its revisions");
+    h_cli_expect_out(&r, ",published,", "the publication");
+    h_cli_expect_out(&r, ",revision_published,", "its revisions");
     char *last = h_strdupf("\n%s,revision_published,", cursor);
-    expect_out(&r, last, "the feed ends at the snapshot's cursor");
-    run_free(&r);
+    h_cli_expect_out(&r, last, "the feed ends at the snapshot's cursor");
+    h_cli_run_free(&r);
     /* Nothing after the newest cursor: an empty stream, ended OK. */
     r = CLI("partner", "changes", "--after", cursor);
-    expect_rc(&r, OK, "changes after the newest cursor");
+    h_cli_expect_rc(&r, OK, "changes after the newest cursor");
     cr_expect_eq(count_lines(r.out), 0, "nothing new:\n%s", r.out);
-    run_free(&r);
+    h_cli_run_free(&r);
     /* What changes after the snapshot is exactly what follows its cursor. */
     r = CLI("central", "publish", "--cycle", CYCLE);
-    expect_rc(&r, OK, "republish");
-    run_free(&r);
+    h_cli_expect_rc(&r, OK, "republish");
+    h_cli_run_free(&r);
     r = CLI("partner", "changes", "--after", cursor);
-    expect_rc(&r, OK, "changes after the snapshot");
+    h_cli_expect_rc(&r, OK, "changes after the snapshot");
     cr_expect_eq(count_lines(r.out), 1, "only the republication:\n%s", r.out);
     cr_expect(strstr(r.out, "  published           " CYCLE "  2  -\n") != NULL, "%s", r.out);
-    run_free(&r);
+    h_cli_run_free(&r);
     r = CLI("partner", "changes", "--after", "c-bogus");
-    expect_rc(&r, RPC, "a bad cursor");
-    expect_err(&r, "INVALID_ARGUMENT: after:", "named");
-    run_free(&r);
+    h_cli_expect_rc(&r, RPC, "a bad cursor");
+    h_cli_expect_err(&r, "INVALID_ARGUMENT: after:", "named");
+    h_cli_run_free(&r);
 
     /* A refused export writes nothing. */
     char *none = h_strdupf("%s/none", dir);
     r = CLI("partner", "export", "--cycle", "2013-2016", "--out", none);
-    expect_rc(&r, RPC, "export of an unknown cycle");
+    h_cli_expect_rc(&r, RPC, "export of an unknown cycle");
     cr_expect(access(none, F_OK) != 0, "no directory made for a refused export");
-    run_free(&r);
+    h_cli_run_free(&r);
     free(none);
     free(last);
     free(cursor);
