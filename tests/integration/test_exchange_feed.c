@@ -246,9 +246,10 @@ Test(feed, resumes_without_gaps_or_repeats_under_concurrent_commits)
         approvals++;
     for (const char *p = want; (p = strstr(p, " embargo_released")) != NULL; p++)
         released++;
-    cr_log_info("feed: %d changes committed in %lld ms by %d writers (%d approvals, %d embargo "
-                "releases); consumer: %s",
-                lines + (*want != '\0'), writing_ms, WRITERS + 1, approvals, released, c.err);
+    fprintf(stderr,
+            "feed: %d changes committed in %lld ms by %d writers (%d approvals, %d embargo "
+            "releases); consumer: %s\n",
+            lines + (*want != '\0'), writing_ms, WRITERS + 1, approvals, released, c.err);
     cr_expect_gt(approvals, WRITERS * STATES_PER, "the approvers wrote their changes");
     cr_expect_eq(released, 1, "the embargoed version entered the feed once");
     cr_assert_str_eq(got, want, "received (left) differs from committed (right)");
