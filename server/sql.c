@@ -120,8 +120,9 @@ const char SQL_RANKINGS_NEXT_EMBARGO[] =
 
 const char SQL_EXCHANGE_LISTEN[] = "LISTEN vigil_changes";
 
-const char SQL_EXCHANGE_CHANGES[] = "SELECT seq, change FROM vigil_api.exchange_changes("
-                                    "$1::jsonb, $2::jsonb, $3::bigint, $4::int)";
+const char SQL_EXCHANGE_CHANGES[] =
+    "SELECT seq, change, change->>'cursor' FROM vigil_api.exchange_changes("
+    "$1::jsonb, $2::jsonb, $3::bigint, $4::int)";
 
 /* One snapshot for the whole export: its functions all run inside it. */
 const char SQL_EXPORT_SNAPSHOT[] = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";

@@ -68,7 +68,8 @@ extern const char SQL_RANKINGS_NEXT_EMBARGO[];
 /* Exchange (migrations/0008_exchange.sql). ctx and request JSON as above. */
 extern const char SQL_EXCHANGE_LISTEN[]; /* no params: the feed's wake-up channel */
 /* $1 ctx, $2 ChangesRequest, $3 seq to continue after (NULL: the request's
- * cursor), $4 page size -> seq, change (Change JSON), in commit order */
+ * cursor), $4 page size -> seq, change (Change JSON), its cursor; in commit
+ * order */
 extern const char SQL_EXCHANGE_CHANGES[];
 extern const char SQL_EXPORT_SNAPSHOT[]; /* no params: opens the export's snapshot */
 /* $1 ctx, $2 ExportRequest -> publication_id, header (ExportHeader JSON),

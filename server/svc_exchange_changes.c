@@ -19,14 +19,15 @@
 
 #include "vigil/v1/exchange.pb-c.h"
 
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define PAGE_SIZE "100" /* changes per statement; a change may hold a whole ranking */
+/* Changes per statement. A page is held whole while it is sent, and one
+ * change may carry a whole ranking or a revision with hundreds of evidence
+ * items (a few hundred kilobytes): small pages keep that to a few MB. */
+#define PAGE_SIZE "16"
 
 struct feed {
-    struct call *call;
     struct dbconn *db; /* follow only; the pool otherwise */
     char *ctx, *req;   /* the function's arguments */
     char seq[24];      /* last seq delivered, "" = start from the request's cursor */
@@ -65,19 +66,6 @@ static void send_caught_up(struct call *c, struct feed *f)
     call_send(c, &m.base);
 }
 
-/* Remembers the cursor of the last change of a page, for CAUGHT_UP. */
-static void keep_cursor(struct feed *f, const char *change_json)
-{
-    json_error_t je;
-    json_t *j = json_loads(change_json, 0, &je);
-    const char *cur = j ? json_string_value(json_object_get(j, "cursor")) : NULL;
-    if (cur != NULL) {
-        free(f->cursor);
-        f->cursor = xstrdup(cur);
-    }
-    json_decref(j);
-}
-
 static void page_done(struct call *c, enum pool_result result, const PGresult *res, const char *msg)
 {
     struct feed *f = feed_of(c);
@@ -92,8 +80,10 @@ static void page_done(struct call *c, enum pool_result result, const PGresult *r
             return;
         snprintf(f->seq, sizeof(f->seq), "%s", PQgetvalue(res, i, 0));
     }
-    if (n > 0)
-        keep_cursor(f, PQgetvalue(res, n - 1, 1));
+    if (n > 0) { /* for CAUGHT_UP */
+        free(f->cursor);
+        f->cursor = xstrdup(PQgetvalue(res, n - 1, 2));
+    }
     if (n == atoi(PAGE_SIZE) || (f->follow && f->notified)) {
         f->notified = false;
         call_on_drain(c, next_page); /* more: once the client has room */
@@ -151,7 +141,6 @@ void svc_exchange_changes(struct call *c)
 {
     const Vigil__V1__ChangesRequest *r = (const Vigil__V1__ChangesRequest *)call_request(c);
     struct feed *f = xcalloc(1, sizeof(*f));
-    f->call = c;
     f->follow = r->follow;
     f->ctx = sqlcall_ctx(c);
     f->req = sqlcall_json(call_request(c));
