@@ -2,7 +2,8 @@
  * indicators x 20 evidence items (about 159,000 items, tens of megabytes
  * of records; tests/data/export_big_cycle.sql) is exported twice by
  * tests/interop/export_reader.py: once as fast as it reads, once slowly
- * (a pause after each assessment). The daemon's resident memory (VmRSS,
+ * (a pause after each assessment), and the same revisions are read once
+ * more through the change feed, slowly. The daemon's resident memory (VmRSS,
  * sampled every 20 ms) must stay within EXPORT_RSS_BOUND_MB of what it was
  * before the first export, both times: the export is streamed from the
  * database in pages held back by HTTP/2 flow control, never held whole.
@@ -82,9 +83,10 @@ static void *sample(void *arg)
     return NULL;
 }
 
-/* Runs one export while sampling; returns the peak RSS in kB and the
- * reader's summary line in *summary (malloc'd). */
-static long export_peak(const char *delay, char **summary)
+/* Runs one export (or, with feed, a read of the whole feed) while
+ * sampling; returns the peak RSS in kB and the reader's summary line in
+ * *summary (malloc'd). */
+static long export_peak(const char *delay, bool feed, char **summary)
 {
     char ca[4096], cert[4096], key[4096], *err = NULL;
     h_path(ca, sizeof(ca), h_certs_dir(), "ca.crt");
@@ -106,6 +108,13 @@ static long export_peak(const char *delay, char **summary)
     free(script);
     free(proto);
     return s.max_kb;
+}
+
+/* A number of the reader's summary line ("evidence=N"), -1 when absent. */
+static long long field(const char *line, const char *key)
+{
+    const char *p = strstr(line, key);
+    return p ? atoll(p + strlen(key)) : -1;
 }
 
 Test(export_memory, bounded_for_fast_and_slow_readers)
@@ -137,28 +146,30 @@ Test(export_memory, bounded_for_fast_and_slow_readers)
 
     long base = rss_kb(d.pid);
     char *fast = NULL, *slow = NULL;
-    long fast_peak = export_peak("0", &fast);
-    long slow_peak = export_peak("0.01", &slow);
+    char *feed = NULL;
+    long fast_peak = export_peak("0", false, &fast);
+    long slow_peak = export_peak("0.01", false, &slow);
+    long feed_peak = export_peak("0.01", true, &feed);
     long bound = base + EXPORT_RSS_BOUND_MB * 1024L;
-    long long evidence = 0, bytes = 0;
-    const char *p = strstr(fast, "evidence=");
-    if (p)
-        evidence = atoll(p + 9);
-    p = strstr(fast, "bytes=");
-    if (p)
-        bytes = atoll(p + 6);
+    long long evidence = field(fast, "evidence="), bytes = field(fast, "bytes=");
     fprintf(stderr,
             "export memory: %lld evidence items, %lld MB of records (data generated in %lld ms); "
             "published in %lld ms; daemon RSS before %ld kB, peak %ld kB fast reader, %ld kB slow "
             "reader (bound +%d "
-            "MB)\n",
-            evidence, bytes >> 20, gen_ms, pub_ms, base, fast_peak, slow_peak, EXPORT_RSS_BOUND_MB);
+            "MB); slow feed reader peak %ld kB (%s)\n",
+            evidence, bytes >> 20, gen_ms, pub_ms, base, fast_peak, slow_peak, EXPORT_RSS_BOUND_MB,
+            feed_peak, feed);
     cr_assert_geq(evidence, 100000, "the export carries at least 100,000 evidence items: %s", fast);
     cr_assert_str_eq(strstr(fast, "evidence="), strstr(slow, "evidence="), "same snapshot");
     cr_assert_leq(fast_peak, bound, "fast reader: peak RSS %ld kB above %ld kB + %d MB", fast_peak,
                   base, EXPORT_RSS_BOUND_MB);
     cr_assert_leq(slow_peak, bound, "slow reader: peak RSS %ld kB above %ld kB + %d MB", slow_peak,
                   base, EXPORT_RSS_BOUND_MB);
+    cr_assert_eq(field(feed, "evidence="), evidence, "the feed carries the same evidence: %s",
+                 feed);
+    cr_assert_leq(feed_peak, bound, "slow feed reader: peak RSS %ld kB above %ld kB + %d MB",
+                  feed_peak, base, EXPORT_RSS_BOUND_MB);
+    free(feed);
     free(fast);
     free(slow);
 }
