@@ -2,11 +2,12 @@
  * indicators x 20 evidence items (about 159,000 items, tens of megabytes
  * of records; tests/data/export_big_cycle.sql) is exported twice by
  * tests/interop/export_reader.py: once as fast as it reads, once slowly
- * (a pause after each assessment), and the same revisions are read once
- * more through the change feed, slowly. The daemon's resident memory (VmRSS,
- * sampled every 20 ms) must stay within EXPORT_RSS_BOUND_MB of what it was
- * before the first export, both times: the export is streamed from the
- * database in pages held back by HTTP/2 flow control, never held whole.
+ * (a pause after each assessment), the same revisions are read once more
+ * through the change feed, slowly, and a client sends 64 MB of import
+ * records at once while leaving the results unread (import_flood.py). The daemon's resident memory
+ * (VmRSS, sampled every 20 ms) must stay within EXPORT_RSS_BOUND_MB of what it was before the first
+ * export, both times: the export is streamed from the database in pages held back by HTTP/2 flow
+ * control, never held whole.
  *
  * It runs the daemon built without sanitizers (AddressSanitizer's
  * quarantine keeps freed memory by design), which tests/run.sh builds and
@@ -83,32 +84,41 @@ static void *sample(void *arg)
     return NULL;
 }
 
-/* Runs one export (or, with feed, a read of the whole feed) while
- * sampling; returns the peak RSS in kB and the reader's summary line in
- * *summary (malloc'd). */
-static long export_peak(const char *delay, bool feed, char **summary)
+/* Runs a Python client of tests/interop (script, as who, with args) while
+ * sampling the daemon's RSS; returns the peak in kB and the client's summary
+ * line in *summary (malloc'd). */
+static long peak_during(const char *script_name, const char *who, const char *const *args,
+                        char **summary)
 {
     char ca[4096], cert[4096], key[4096], *err = NULL;
     h_path(ca, sizeof(ca), h_certs_dir(), "ca.crt");
-    h_path(cert, sizeof(cert), h_certs_dir(), "partner.crt");
-    h_path(key, sizeof(key), h_certs_dir(), "partner.key");
-    char *script = h_strdupf("%s/tests/interop/export_reader.py", h_source_dir());
+    char *crt = h_strdupf("%s.crt", who), *pem = h_strdupf("%s.key", who);
+    h_path(cert, sizeof(cert), h_certs_dir(), crt);
+    h_path(key, sizeof(key), h_certs_dir(), pem);
+    char *script = h_strdupf("%s/tests/interop/%s", h_source_dir(), script_name);
     char *proto = h_strdupf("%s/proto", h_source_dir());
-    const char *argv[] = {h_python(), script, "--address",   d.address, "--ca",    ca,
-                          "--cert",   cert,   "--key",       key,       "--cycle", BIG_CYCLE,
-                          "--delay",  delay,  "--proto-dir", proto,     NULL};
+    const char *argv[24] = {h_python(), script, "--address", d.address, "--ca",        ca,
+                            "--cert",   cert,   "--key",     key,       "--proto-dir", proto};
+    size_t n = 12;
+    for (size_t i = 0; args[i] != NULL && n < 23; i++)
+        argv[n++] = args[i];
     struct sampler s = {.pid = d.pid, .max_kb = rss_kb(d.pid)};
     pthread_t t;
     cr_assert_eq(pthread_create(&t, NULL, sample, &s), 0);
     int rc = h_run_timeout(argv, NULL, summary, &err, 300000);
     atomic_store(&s.stop, true);
     pthread_join(t, NULL);
-    cr_assert_eq(rc, 0, "export_reader exit %d: %s %s", rc, *summary, err);
+    cr_assert_eq(rc, 0, "%s exit %d: %s %s", script_name, rc, *summary, err);
     free(err);
     free(script);
     free(proto);
+    free(crt);
+    free(pem);
     return s.max_kb;
 }
+
+#define PEAK(script, who, summary, ...)                                                            \
+    peak_during(script, who, (const char *const[]){__VA_ARGS__, NULL}, summary)
 
 /* A number of the reader's summary line ("evidence=N"), -1 when absent. */
 static long long field(const char *line, const char *key)
@@ -146,19 +156,23 @@ Test(export_memory, bounded_for_fast_and_slow_readers)
 
     long base = rss_kb(d.pid);
     char *fast = NULL, *slow = NULL;
-    char *feed = NULL;
-    long fast_peak = export_peak("0", false, &fast);
-    long slow_peak = export_peak("0.01", false, &slow);
-    long feed_peak = export_peak("0.01", true, &feed);
+    char *feed = NULL, *flood = NULL;
+    long fast_peak = PEAK("export_reader.py", "partner", &fast, "--cycle", BIG_CYCLE);
+    long slow_peak =
+        PEAK("export_reader.py", "partner", &slow, "--cycle", BIG_CYCLE, "--delay", "0.01");
+    long feed_peak = PEAK("export_reader.py", "partner", &feed, "--feed", "--delay", "0.01");
+    /* 1,000 records of 64 kB sent at once, results left unread for 5 s. */
+    long flood_peak = PEAK("import_flood.py", "regional", &flood, "--cycle", BIG_CYCLE, "--records",
+                           "1000", "--kb", "64", "--pause", "5");
     long bound = base + EXPORT_RSS_BOUND_MB * 1024L;
     long long evidence = field(fast, "evidence="), bytes = field(fast, "bytes=");
     fprintf(stderr,
             "export memory: %lld evidence items, %lld MB of records (data generated in %lld ms); "
             "published in %lld ms; daemon RSS before %ld kB, peak %ld kB fast reader, %ld kB slow "
             "reader (bound +%d "
-            "MB); slow feed reader peak %ld kB (%s)\n",
+            "MB); slow feed reader peak %ld kB (%s); import flood peak %ld kB (%s)\n",
             evidence, bytes >> 20, gen_ms, pub_ms, base, fast_peak, slow_peak, EXPORT_RSS_BOUND_MB,
-            feed_peak, feed);
+            feed_peak, feed, flood_peak, flood);
     cr_assert_geq(evidence, 100000, "the export carries at least 100,000 evidence items: %s", fast);
     cr_assert_str_eq(strstr(fast, "evidence="), strstr(slow, "evidence="), "same snapshot");
     cr_assert_leq(fast_peak, bound, "fast reader: peak RSS %ld kB above %ld kB + %d MB", fast_peak,
@@ -169,7 +183,11 @@ Test(export_memory, bounded_for_fast_and_slow_readers)
                  feed);
     cr_assert_leq(feed_peak, bound, "slow feed reader: peak RSS %ld kB above %ld kB + %d MB",
                   feed_peak, base, EXPORT_RSS_BOUND_MB);
+    cr_assert(strstr(flood, "results=1000 refused=1000"), "every record answered: %s", flood);
+    cr_assert_leq(flood_peak, bound, "import flood: peak RSS %ld kB above %ld kB + %d MB",
+                  flood_peak, base, EXPORT_RSS_BOUND_MB);
     free(feed);
+    free(flood);
     free(fast);
     free(slow);
 }
