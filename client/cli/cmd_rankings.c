@@ -329,7 +329,9 @@ static int card_record(const Vigil__V1__GetCardResponse *cd, const Vigil__V1__Me
     const Vigil__V1__Figure *cov = s ? s->coverage : u ? u->coverage : NULL;
     snprintf(cell[8 + nareas], sizeof(cell[0]), "%s%s", rankfmt_figure(cov), cov ? "%" : "");
     row[8 + nareas] = cell[8 + nareas];
-    char reasons[512] = "";
+    /* The record keeps its columns whatever the state: "no" for a ranked
+     * one rather than a blank that reads like missing data. */
+    char reasons[512] = "no";
     if (u != NULL)
         rankfmt_reasons(u, m, reasons, sizeof(reasons));
     row[9 + nareas] = reasons;
