@@ -162,3 +162,59 @@ Test(exchange_limits, shutdown_ends_followed_feeds)
     long long took = h_now_ms() - t0;
     cr_assert_lt(took, 10000, "not held until shutdown_timeout_ms: %lld ms", took);
 }
+
+/* Opens Export of H_CYCLE on c. */
+static struct vigil_stream *export(struct vigil_client *c)
+{
+    enum vigil_status st;
+    struct vigil_stream *s = vigil_stream_open(c, EXPORT, 20000, &st);
+    cr_assert_not_null(s, "open: %s", vigil_strerror(st));
+    Vigil__V1__ExportRequest req = VIGIL__V1__EXPORT_REQUEST__INIT;
+    req.cycle = H_CYCLE;
+    cr_assert_eq(vigil_stream_send(s, &req.base), VIGIL_OK);
+    cr_assert_eq(vigil_stream_close_send(s), VIGIL_OK);
+    return s;
+}
+
+/* An export cancelled part-way (RST_STREAM) gives its connection back, again
+ * and again; a whole one then ends with END. The daemon (sanitizers) must
+ * exit cleanly at teardown. */
+Test(exchange_limits, cancelled_exports_free_their_slot)
+{
+    struct vigil_client *c = h_client(&e.a.d, "partner", false);
+    for (int round = 0; round < 5; round++) {
+        struct vigil_stream *s = NULL;
+        enum vigil_status st = VIGIL_E_RPC;
+        ProtobufCMessage *m = NULL;
+        /* The previous round's reset reaches the daemon a moment later. */
+        for (int i = 0; i < 50 && st != VIGIL_OK; i++) {
+            vigil_stream_free(s);
+            s = export(c);
+            st = vigil_stream_recv(s, &vigil__v1__export_record__descriptor, &m);
+            if (st != VIGIL_OK)
+                h_sleep_ms(100);
+        }
+        cr_assert_eq(st, VIGIL_OK, "round %d: %s", round, vigil_errmsg(c));
+        cr_assert_eq(((Vigil__V1__ExportRecord *)m)->kind,
+                     VIGIL__V1__EXPORT_RECORD_KIND__EXPORT_RECORD_KIND_HEADER);
+        protobuf_c_message_free_unpacked(m, NULL);
+        vigil_stream_free(s); /* cancelled after the header */
+    }
+    int records = 0;
+    enum vigil_status st = VIGIL_E_RPC;
+    for (int i = 0; i < 50 && st != VIGIL_END; i++) {
+        struct vigil_stream *s = export(c);
+        ProtobufCMessage *m = NULL;
+        records = 0;
+        while ((st = vigil_stream_recv(s, &vigil__v1__export_record__descriptor, &m)) == VIGIL_OK) {
+            records++;
+            protobuf_c_message_free_unpacked(m, NULL);
+        }
+        vigil_stream_free(s);
+        if (st != VIGIL_END)
+            h_sleep_ms(100);
+    }
+    cr_assert_eq(st, VIGIL_END, "%s", vigil_errmsg(c));
+    cr_assert_eq(records, 2 + 2 + 3, "header, methodology, 2 states, ranking, aggregates, end");
+    vigil_client_free(c);
+}
