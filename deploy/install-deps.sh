@@ -33,8 +33,9 @@ PACKAGES=(
     postgresql-15 postgresql-client-15
     # tests
     libcriterion-dev python3 python3-grpcio python3-protobuf protobuf-compiler nghttp2-client
-    # Python gRPC stubs (grpc_python_plugin) of the partner client deploy/examples/partner_sync.py
-    protobuf-compiler-grpc
+    # the partner client deploy/examples/partner_sync.py: Python gRPC stubs
+    # (grpc_python_plugin), and the sqlite3 shell its README section reads the copy with
+    protobuf-compiler-grpc sqlite3
     # process tools the scripts use (pgrep/ps, runuser)
     procps util-linux
     # reference data read by migrations/reference/generate.py (ISO 3166-1, UN M49)
