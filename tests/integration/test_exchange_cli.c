@@ -8,6 +8,7 @@
  * publication and prints the snapshot's cursor, from which `vigil changes`
  * continues with nothing; the feed ends at that cursor. */
 #include "harness.h"
+#include "h_assess.h"
 
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -59,20 +60,6 @@ TestSuite(exchange, .init = setup, .fini = teardown, .timeout = 120);
 static int sql_int(const char *sql)
 {
     char *v = h_db_query_value(&db, sql);
-    int n = atoi(v);
-    free(v);
-    return n;
-}
-
-static int revisions_of(const char *state)
-{
-    const char *params[] = {state, CYCLE};
-    char *v = h_db_query_value_params(&db,
-                                      "SELECT count(*)::text FROM revision r "
-                                      "JOIN assessment a ON a.id = r.assessment_id "
-                                      "JOIN cycle c ON c.id = a.cycle_id "
-                                      "WHERE a.state = $1 AND c.code = $2",
-                                      2, params);
     int n = atoi(v);
     free(v);
     return n;
@@ -187,9 +174,9 @@ Test(exchange, import_stores_the_good_records_and_reports_the_bad_ones)
     h_cli_expect_err(&r, xx, "XX reported");
     h_cli_expect_err(&r, th, "TH reported");
     h_cli_expect_err(&r, "2 stored, 3 refused", "summary");
-    cr_expect_eq(revisions_of("DE"), 1);
-    cr_expect_eq(revisions_of("SE"), 1);
-    cr_expect_eq(revisions_of("FR"), 0, "nothing of a refused record is stored");
+    cr_expect_eq(h_db_revision_count(&db, "DE"), 1);
+    cr_expect_eq(h_db_revision_count(&db, "SE"), 1);
+    cr_expect_eq(h_db_revision_count(&db, "FR"), 0, "nothing of a refused record is stored");
     cr_expect_eq(sql_int("SELECT count(*) FROM revision"), 2, "exactly the good records");
     char *pending = h_strdupf("%s.pending", file);
     char *kept = h_read_file(pending, NULL);
@@ -246,8 +233,8 @@ Test(exchange, dry_run_stores_nothing)
     r = CLI("regional", "import", file, "--format", "csv");
     h_cli_expect_rc(&r, RPC, "import for real");
     expect_row(&r, file, &st[0], "stored,1,submitted", "PL stored");
-    cr_expect_eq(revisions_of("PL"), 1);
-    cr_expect_eq(revisions_of("NL"), 0);
+    cr_expect_eq(h_db_revision_count(&db, "PL"), 1);
+    cr_expect_eq(h_db_revision_count(&db, "NL"), 0);
     h_cli_run_free(&r);
     free(before);
     free(pending);
