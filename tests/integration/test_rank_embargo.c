@@ -175,6 +175,37 @@ static char *expect_visible(const char *who, int version, const char *embargo)
     return text;
 }
 
+/* How ListCycles shows cycle to who: "absent", or "STATUS EMBARGO" (the
+ * embargo time as shown, "-" for none). malloc'd. */
+static char *listed(const char *who, const char *cycle)
+{
+    struct h_rpc r = {0};
+    Vigil__V1__ListCyclesRequest req = VIGIL__V1__LIST_CYCLES_REQUEST__INIT;
+    h_rank_call(&r, h_rank_client(&e, who), H_LIST_CYCLES, &req.base);
+    h_rpc_expect(&r, H_OK, NULL, "ListCycles");
+    const Vigil__V1__ListCyclesResponse *l = (const Vigil__V1__ListCyclesResponse *)r.resp;
+    char *out = h_strdupf("absent");
+    for (size_t i = 0; i < l->n_cycles; i++) {
+        if (strcmp(l->cycles[i]->code, cycle) != 0)
+            continue;
+        free(out);
+        out = h_strdupf("%s %s",
+                        l->cycles[i]->status == VIGIL__V1__CYCLE_STATUS__CYCLE_STATUS_PUBLISHED
+                            ? "published"
+                            : "not-published",
+                        l->cycles[i]->embargo_until[0] ? l->cycles[i]->embargo_until : "-");
+    }
+    h_rpc_clear(&r);
+    return out;
+}
+
+static void expect_listed(const char *who, const char *cycle, const char *want)
+{
+    char *got = listed(who, cycle);
+    cr_assert_str_eq(got, want, "ListCycles as %s: %s", who, cycle);
+    free(got);
+}
+
 Test(embargo, hidden_until_the_time_then_released_without_anyone_acting)
 {
     char sent[48], embargo[32];
@@ -194,10 +225,18 @@ Test(embargo, hidden_until_the_time_then_released_without_anyone_acting)
     /* Read twice: a second read may be served from a cache. */
     for (size_t k = 0; k < N_OTHERS; k++)
         expect_hidden(others[k]);
+    /* ListCycles does not tell either (anonymous callers may not list). */
+    char *shown = h_strdupf("published %s", embargo);
+    expect_listed("central", C1, shown);
+    expect_listed("regional", C1, "absent");
+    expect_listed("partner", C1, "absent");
     cr_assert(h_rank_wall_ms() < at_ms, "the checks under embargo ran past the embargo time "
                                         "(a very slow machine?)");
 
     sleep_until(at_ms + RELEASE_MARGIN_MS);
+    expect_listed("regional", C1, shown);
+    expect_listed("partner", C1, shown);
+    free(shown);
     for (size_t k = 0; k < N_OTHERS; k++) {
         char *text = expect_visible(others[k], 1, embargo);
         cr_assert_str_eq(text, central, "%s sees another ranking than central", others[k]);
@@ -240,6 +279,8 @@ Test(embargo, an_embargoed_republication_keeps_the_released_version_for_others)
         h_rpc_expect(&r, H_NOT_FOUND, "version", "version 2 under embargo");
         cr_assert(strstr(r.msg, "embargo") == NULL, "the message names the embargo: %s", r.msg);
     }
+    expect_listed("regional", C1, "published -"); /* the coming embargo does not show */
+    expect_listed("partner", C1, "published -");
     cr_assert(h_rank_wall_ms() < at_ms, "the checks under embargo ran past the embargo time");
 
     sleep_until(at_ms + RELEASE_MARGIN_MS);
